@@ -1,0 +1,3 @@
+from llmlint.cli import main
+
+main()

@@ -1,0 +1,3 @@
+"""Rules of the evidence family."""
+
+from __future__ import annotations

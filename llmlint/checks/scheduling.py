@@ -1,0 +1,3 @@
+"""Rules of the scheduling family."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules of the security family."""
+
+from __future__ import annotations

@@ -1,0 +1,153 @@
+"""Edits applied to data (the expected result of a fix) and as RFC 6902 JSON Patch operations."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from llmlint.model import AddDocument, AppendItem, Edit, Path, RemoveItem, ReplaceInString, SetValue
+
+
+class EditError(Exception):
+    pass
+
+
+def _walk(data: Any, path: Path) -> Any:
+    for step in path:
+        try:
+            data = data[step]
+        except (KeyError, IndexError, TypeError) as exc:
+            raise EditError(f"path {'/'.join(map(str, path))} does not exist") from exc
+    return data
+
+
+def _set(data: Any, path: Path, value: Any) -> None:
+    node = data
+    for i, step in enumerate(path[:-1]):
+        nxt = node.get(step) if isinstance(node, dict) else _walk(node, (step,))
+        if nxt is None and isinstance(node, dict):
+            nxt = {} if isinstance(path[i + 1], str) else []
+            node[step] = nxt
+        node = nxt
+    last = path[-1]
+    if isinstance(node, dict) or isinstance(node, list) and isinstance(last, int):
+        node[last] = copy.deepcopy(value)  # type: ignore[index]
+    else:
+        raise EditError(f"cannot set {last!r} in a {type(node).__name__}")
+
+
+def apply_to_data(docs: dict[int, Any], edits: list[Edit]) -> list[Any]:
+    """Apply ``edits`` to copies of the documents; returns the new documents (AddDocument) in order.
+
+    Removals are applied last, highest index first, so earlier indexes still mean what they meant."""
+    added: list[Any] = []
+    removes: list[RemoveItem] = []
+    for e in edits:
+        if isinstance(e, AddDocument):
+            added.append(copy.deepcopy(e.value))
+            continue
+        if isinstance(e, RemoveItem):
+            removes.append(e)
+            continue
+        root = docs[e.target.doc_index]
+        path = (*e.target.prefix, *e.path)
+        if isinstance(e, SetValue):
+            _set(root, path, e.value)
+        elif isinstance(e, ReplaceInString):
+            s = _walk(root, path)
+            if not isinstance(s, str) or s[e.start : e.end] != e.old:
+                raise EditError(f"expected {e.old!r} at {'/'.join(map(str, path))}")
+            _set(root, path, s[: e.start] + e.new + s[e.end :])
+        elif isinstance(e, AppendItem):
+            try:
+                lst = _walk(root, path)
+            except EditError:
+                lst = None
+            if lst is None:
+                _set(root, path, [e.value])
+            elif isinstance(lst, list):
+                lst.append(copy.deepcopy(e.value))
+            else:
+                raise EditError(f"{'/'.join(map(str, path))} is not a list")
+    for r in sorted(removes, key=lambda r: (r.target.doc_index, r.path), reverse=True):
+        root = docs[r.target.doc_index]
+        path = (*r.target.prefix, *r.path)
+        lst = _walk(root, path[:-1])
+        if not isinstance(lst, list):
+            raise EditError(f"{'/'.join(map(str, path[:-1]))} is not a list")
+        del lst[int(path[-1])]
+    return added
+
+
+def pointer(path: Path) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def json_patch(obj: Any, edits: list[Edit]) -> list[dict[str, Any]]:
+    """RFC 6902 operations, against ``obj`` as given, that make the same change as ``edits``."""
+    ops: list[dict[str, Any]] = []
+    removes: list[RemoveItem] = []
+    for e in edits:
+        if isinstance(e, AddDocument):
+            continue
+        if isinstance(e, RemoveItem):
+            removes.append(e)
+            continue
+        path = e.path
+        if isinstance(e, ReplaceInString):
+            s = _walk(obj, path)
+            ops.append({"op": "replace", "path": pointer(path), "value": s[: e.start] + e.new + s[e.end :]})
+            continue
+        value: Any = e.value
+        if isinstance(e, AppendItem):
+            try:
+                lst = _walk(obj, path)
+            except EditError:
+                lst = None
+            if isinstance(lst, list):
+                ops.append({"op": "add", "path": pointer(path) + "/-", "value": copy.deepcopy(value)})
+                continue
+            value = [value]
+        # SetValue (or an append to a missing list): add at the first missing step, replace if it exists
+        node = obj
+        for i, step in enumerate(path):
+            exists = isinstance(node, dict) and step in node and node[step] is not None or (
+                isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
+            )
+            if not exists:
+                nested: Any = copy.deepcopy(value)
+                for later in reversed(path[i + 1 :]):
+                    nested = {later: nested}
+                ops.append({"op": "add", "path": pointer(path[: i + 1]), "value": nested})
+                break
+            node = node[step]
+        else:
+            ops.append({"op": "replace", "path": pointer(path), "value": copy.deepcopy(value)})
+    for r in sorted(removes, key=lambda r: r.path, reverse=True):
+        ops.append({"op": "remove", "path": pointer(r.path)})
+    return ops
+
+
+def apply_json_patch(obj: Any, ops: list[dict[str, Any]]) -> Any:
+    """A small RFC 6902 applier (add, replace, remove) — used by audit's tests and the fixer's checks."""
+    doc = copy.deepcopy(obj)
+    for op in ops:
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in op["path"].split("/")[1:]]
+        parent = doc
+        for p in parts[:-1]:
+            parent = parent[int(p)] if isinstance(parent, list) else parent[p]
+        last = parts[-1]
+        if isinstance(parent, list):
+            if op["op"] == "remove":
+                del parent[int(last)]
+            elif last == "-":
+                parent.append(op["value"])
+            elif op["op"] == "add":
+                parent.insert(int(last), op["value"])
+            else:
+                parent[int(last)] = op["value"]
+        elif op["op"] == "remove":
+            del parent[last]
+        else:
+            parent[last] = op["value"]
+    return doc

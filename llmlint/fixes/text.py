@@ -1,0 +1,325 @@
+"""Edits → splices of the source text, verified by parsing the result.
+
+A fix changes only the characters it must: a scalar is rewritten in its own quoting style, a new key or
+list item is inserted as lines indented like its siblings, a new document is appended after its
+neighbour. Comments, key order, quoting, line endings and every other byte stay as they were. After
+splicing, the changed documents are parsed again and compared with the edits applied to the data; a
+mismatch rejects the fix instead of writing a wrong file.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from llmlint.fixes import render
+from llmlint.fixes.patch import EditError, apply_to_data
+from llmlint.manifest.loader import Document, SourceText, _Loader, split_documents
+from llmlint.manifest.positions import content_end, root, substring_offset
+from llmlint.model import AddDocument, AppendItem, Edit, Fix, Path, RemoveItem, ReplaceInString, SetValue
+
+
+@dataclass(frozen=True, slots=True)
+class Splice:
+    start: int
+    end: int
+    text: str
+    depth: int = 0  # at one offset, inserts into deeper nodes go first
+    order: int = 0
+
+
+def _chain(node: yaml.Node, path: Path) -> list[tuple[yaml.Node | None, yaml.Node]]:
+    """(key, value) nodes along ``path`` as far as it exists; the first entry is the root."""
+    chain: list[tuple[yaml.Node | None, yaml.Node]] = [(None, node)]
+    for step in path:
+        cur = chain[-1][1]
+        nxt: tuple[yaml.Node | None, yaml.Node] | None = None
+        if isinstance(cur, yaml.MappingNode) and isinstance(step, str):
+            for k, v in cur.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == step:
+                    nxt = (k, v)
+        elif isinstance(cur, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(cur.value):
+            nxt = (None, cur.value[step])
+        if nxt is None:
+            break
+        chain.append(nxt)
+    return chain
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+class _Doc:
+    """A document being edited: its text, composed tree and indentation style."""
+
+    def __init__(self, src: SourceText, doc: Document) -> None:
+        self.src, self.doc = src, doc
+        node = root(doc)
+        if node is None:
+            raise EditError("the document cannot be composed")
+        self.root = node
+        self.base = doc.start
+        self.step, self.seq_offset = self._style(node)
+
+    @staticmethod
+    def _style(node: yaml.Node) -> tuple[int, int]:
+        step, seq = 0, -1
+        stack = [node]
+        while stack and (not step or seq < 0):
+            n = stack.pop()
+            if isinstance(n, yaml.MappingNode) and not n.flow_style:
+                for k, v in n.value:
+                    if isinstance(v, yaml.MappingNode) and not v.flow_style and v.value and not step:
+                        step = v.value[0][0].start_mark.column - k.start_mark.column
+                    if isinstance(v, yaml.SequenceNode) and not v.flow_style and v.value and seq < 0:
+                        seq = v.start_mark.column - k.start_mark.column
+                    stack.append(v)
+            elif isinstance(n, yaml.SequenceNode):
+                stack.extend(n.value)
+        return (step if step > 0 else 2), (seq if seq >= 0 else 2)
+
+    def abs(self, index: int) -> int:
+        return self.base + index
+
+    def eol(self, pos: int) -> int:
+        text = self.src.text
+        if pos > 0 and text[pos - 1] == "\n":
+            return pos
+        i = text.find("\n", pos)
+        return len(text) if i == -1 else i + 1
+
+    def nl(self, s: str) -> str:
+        return s.replace("\n", self.src.newline) if self.src.newline != "\n" else s
+
+    def lines(self, lines: list[str], at: int) -> str:
+        """Whole lines to insert at offset ``at`` (which is a line start, or the end of the text)."""
+        body = "\n".join(lines) + "\n"
+        text = self.src.text
+        if at == len(text) and text and not text.endswith("\n"):
+            body = "\n" + body
+        return self.nl(body)
+
+    def indent_for(self, value: Any, key_col: int) -> int:
+        return key_col + (self.seq_offset if isinstance(value, list) else self.step)
+
+    # ---- edit kinds ----
+
+    def set_value(self, path: Path, value: Any) -> list[Splice]:
+        chain = _chain(self.root, path)
+        depth = len(chain) - 1
+        key, node = chain[-1]
+        parent = chain[-2][1] if len(chain) > 1 else None
+        if depth == len(path):
+            return [self._replace(key, node, value, len(path), parent)]
+        if _is_null(node) and depth > 0:
+            nested: Any = value
+            for step in reversed(path[depth:]):
+                nested = {step: nested} if isinstance(step, str) else None
+            if nested is None:
+                raise EditError("cannot create a list index")
+            return [self._replace(key, node, nested, depth, parent)]
+        missing = path[depth]
+        if not isinstance(missing, str) or not isinstance(node, yaml.MappingNode):
+            raise EditError(f"cannot add {missing!r} under a {type(node).__name__}")
+        nested = value
+        for step in reversed(path[depth + 1 :]):
+            if not isinstance(step, str):
+                raise EditError("cannot create a list index")
+            nested = {step: nested}
+        return [self._add_key(node, missing, nested, depth)]
+
+    def _replace(
+        self, key: yaml.Node | None, node: yaml.Node, value: Any, depth: int, parent: yaml.Node | None
+    ) -> Splice:
+        start, end = self.abs(node.start_mark.index), self.abs(node.end_mark.index)
+        compound = isinstance(value, dict | list) and bool(value)
+        if isinstance(node, yaml.ScalarNode):
+            if not compound:
+                style = node.style if isinstance(value, str) else None
+                return Splice(start, end, render.scalar(value, style), depth)
+            if self.src.is_json or getattr(parent, "flow_style", False):
+                return Splice(start, end, render.flow(value), depth)
+            key_col = key.start_mark.column if key is not None else 0
+            text = self.src.text
+            while start > 0 and text[start - 1] in " \t":
+                start -= 1
+            lines = render.block(value, self.indent_for(value, key_col), self.step, self.seq_offset)
+            return Splice(start, end, self.nl("\n" + "\n".join(lines)), depth)
+        if getattr(node, "flow_style", False) or not compound:
+            return Splice(start, end, render.flow(value) if compound else render.scalar(value), depth)
+        col = node.start_mark.column
+        lines = render.block(value, col, self.step, self.seq_offset)
+        lines[0] = lines[0].lstrip()
+        return Splice(start, self.abs(content_end(node)), self.nl("\n".join(lines)), depth)
+
+    def _add_key(self, mapping: yaml.MappingNode, key: str, value: Any, depth: int) -> Splice:
+        if mapping.flow_style or not mapping.value:
+            close = self.abs(mapping.end_mark.index) - 1
+            if self.src.text[close] != "}":
+                raise EditError("unexpected flow mapping end")
+            sep = ", " if mapping.value else ""
+            return Splice(close, close, f"{sep}{render.flow(key)}: {render.flow(value)}", depth)
+        col = mapping.value[0][0].start_mark.column
+        if isinstance(value, dict | list) and value:
+            lines = [f"{' ' * col}{render.scalar(key)}:"]
+            lines += render.block(value, self.indent_for(value, col), self.step, self.seq_offset)
+        else:
+            lines = [f"{' ' * col}{render.scalar(key)}: {render.scalar(value) if not isinstance(value, dict | list) else render.flow(value)}"]
+        at = self.eol(self.abs(content_end(mapping)))
+        return Splice(at, at, self.lines(lines, at), depth)
+
+    def append_item(self, path: Path, value: Any) -> list[Splice]:
+        chain = _chain(self.root, path)
+        _, node = chain[-1]
+        if len(chain) - 1 == len(path) and isinstance(node, yaml.SequenceNode):
+            if node.flow_style or not node.value:
+                close = self.abs(node.end_mark.index) - 1
+                if self.src.text[close] != "]":
+                    raise EditError("unexpected flow sequence end")
+                sep = ", " if node.value else ""
+                return [Splice(close, close, f"{sep}{render.flow(value)}", len(path))]
+            col = node.start_mark.column
+            at = self.eol(self.abs(content_end(node)))
+            return [Splice(at, at, self.lines(render.block([value], col, self.step, self.seq_offset), at), len(path))]
+        return self.set_value(path, [value])
+
+    def replace_in_string(self, path: Path, e: ReplaceInString) -> list[Splice]:
+        chain = _chain(self.root, path)
+        _, node = chain[-1]
+        if len(chain) - 1 != len(path) or not isinstance(node, yaml.ScalarNode):
+            raise EditError("the string to edit is not there")
+        value = node.value
+        off = substring_offset(self.src.text, node, self.base, value, e.start, e.end)
+        if off is None:
+            raise EditError(f"cannot find {e.old!r} in the source of the string")
+        new = e.new
+        if node.style == '"':
+            new = render.flow(new)[1:-1]
+        elif node.style == "'":
+            new = new.replace("'", "''")
+        return [Splice(off, off + len(e.old), new, len(path))]
+
+    def remove_item(self, path: Path) -> list[Splice]:
+        chain = _chain(self.root, path)
+        if len(chain) - 1 != len(path) or len(chain) < 2:
+            raise EditError("the item to remove is not there")
+        seq, item = chain[-2][1], chain[-1][1]
+        if not isinstance(seq, yaml.SequenceNode):
+            raise EditError("not a list item")
+        text = self.src.text
+        start = self.abs(item.start_mark.index)
+        if seq.flow_style:
+            idx = seq.value.index(item)
+            end = self.abs(item.end_mark.index)
+            if idx + 1 < len(seq.value):
+                end = self.abs(seq.value[idx + 1].start_mark.index)
+            elif idx > 0:
+                start = self.abs(seq.value[idx - 1].end_mark.index)
+            return [Splice(start, end, "", len(path))]
+        line_start = text.rfind("\n", 0, start) + 1
+        if text[line_start:start].strip() != "-":
+            raise EditError("the list item shares its line")
+        end = self.eol(self.abs(content_end(item)))
+        return [Splice(line_start, end, "", len(path))]
+
+    def add_document(self, value: dict[str, Any]) -> list[Splice]:
+        if self.src.is_json:
+            raise EditError("a JSON file holds one object: create the new object in a file of its own")
+        at = self.doc.end
+        text = self.src.text
+        lines = ["---", *render.block(value, 0, self.step, self.seq_offset)]
+        body = "\n".join(lines) + "\n"
+        if at > 0 and text[at - 1] != "\n":
+            body = "\n" + body
+        return [Splice(at, at, self.nl(body), -1)]
+
+
+def splices(src: SourceText, docs: dict[int, Document], fix: Fix) -> list[Splice]:
+    """The splices of ``fix``'s edits that fall in ``src``."""
+    out: list[Splice] = []
+    cache: dict[int, _Doc] = {}
+    for order, e in enumerate(fix.edits):
+        if e.target.source != src.name:
+            continue
+        doc = docs.get(e.target.doc_index)
+        if doc is None:
+            raise EditError("the document to edit was not loaded")
+        d = cache.get(e.target.doc_index) or cache.setdefault(e.target.doc_index, _Doc(src, doc))
+        path = (*e.target.prefix, *getattr(e, "path", ()))
+        if isinstance(e, SetValue):
+            new = d.set_value(path, e.value)
+        elif isinstance(e, AppendItem):
+            new = d.append_item(path, e.value)
+        elif isinstance(e, ReplaceInString):
+            new = d.replace_in_string(path, e)
+        elif isinstance(e, RemoveItem):
+            new = d.remove_item(path)
+        elif isinstance(e, AddDocument):
+            new = d.add_document(e.value)
+        else:  # pragma: no cover - the Edit union is closed
+            raise EditError(f"unknown edit {e!r}")
+        out += [Splice(s.start, s.end, s.text, s.depth, order) for s in new]
+    return out
+
+
+def overlaps(a: list[Splice], b: list[Splice]) -> bool:
+    for x in a:
+        for y in b:
+            if x.start < y.end and y.start < x.end:
+                return True
+            if x.start == x.end == y.start == y.end or (x.start == x.end and y.start < x.start < y.end):
+                return True
+            if y.start == y.end and x.start < y.start < x.end:
+                return True
+    return False
+
+
+def splice_text(text: str, parts: list[Splice]) -> str:
+    out: list[str] = []
+    pos = 0
+    for s in sorted(parts, key=lambda s: (s.start, -s.depth, s.order)):
+        if s.start < pos:
+            raise EditError("overlapping edits")
+        out.append(text[pos : s.start])
+        out.append(s.text)
+        pos = s.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def verify(src: SourceText, docs: dict[int, Document], new_text: str, edits: list[Edit]) -> None:
+    """Parse the edited documents again and compare them with the edits applied to the data."""
+    mine = [e for e in edits if e.target.source == src.name]
+    touched = {e.target.doc_index for e in mine}
+    expected = {i: copy.deepcopy(docs[i].data) for i in touched}
+    added: dict[int, list[Any]] = {}
+    for e in mine:
+        if isinstance(e, AddDocument):
+            added.setdefault(e.target.doc_index, []).append(e.value)
+    apply_to_data(expected, [e for e in mine if not isinstance(e, AddDocument)])
+    probe = SourceText(src.name, None, new_text, src.bom, src.newline, src.is_json)
+    new_docs = split_documents(probe) if not src.is_json else []
+    shift = 0
+    n_orig = len(split_documents(src)) if not src.is_json else 1
+    for i in range(n_orig):
+        j = i + shift
+        if i in expected:
+            text = new_text if src.is_json else new_docs[j].text
+            try:
+                got = yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader
+            except yaml.YAMLError as exc:
+                raise EditError(f"the edited document does not parse: {exc}") from exc
+            if got != expected[i]:
+                raise EditError("the edited document does not read back as intended")
+        for value in added.get(i, []):
+            shift += 1
+            try:
+                got = yaml.load(new_docs[i + shift].text, Loader=_Loader)  # noqa: S506
+            except (yaml.YAMLError, IndexError) as exc:
+                raise EditError(f"the new document does not parse: {exc}") from exc
+            if got != value:
+                raise EditError("the new document does not read back as intended")

@@ -1,0 +1,203 @@
+"""Typed views over Kubernetes objects: workloads, their pod templates and containers.
+
+Views never copy or change the data; they keep the path of every part so findings and fixes can point
+back at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmlint.manifest.loader import Document
+from llmlint.model import ObjectRef, Path, Target
+
+JsonMap = dict[str, Any]
+
+
+def dig(data: Any, *path: str | int) -> Any:
+    """``data[p0][p1]…`` or None when any step is missing or of the wrong type."""
+    for step in path:
+        if isinstance(step, str):
+            if not isinstance(data, dict):
+                return None
+            data = data.get(step)
+        else:
+            if not isinstance(data, list) or not -len(data) <= step < len(data):
+                return None
+            data = data[step]
+    return data
+
+
+def as_map(value: Any) -> JsonMap:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("+").isdigit():
+        return int(value)
+    return None
+
+
+def str_map(value: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in as_map(value).items() if v is not None}
+
+
+@dataclass(eq=False)
+class K8sObject:
+    data: JsonMap
+    target: Target
+    doc: Document | None = None
+
+    @property
+    def ref(self) -> ObjectRef:
+        return self.target.ref
+
+    @property
+    def kind(self) -> str:
+        return self.ref.kind or ""
+
+    @property
+    def name(self) -> str:
+        return self.ref.name or ""
+
+    @property
+    def namespace(self) -> str:
+        """The namespace key: objects without one are taken to be applied together (``-n``)."""
+        return self.ref.namespace or ""
+
+    @property
+    def metadata(self) -> JsonMap:
+        return as_map(self.data.get("metadata"))
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return str_map(self.metadata.get("labels"))
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        return str_map(self.metadata.get("annotations"))
+
+
+@dataclass(eq=False)
+class Container:
+    template: PodTemplate
+    path: Path  # relative to the object
+    data: JsonMap
+    init: bool = False
+
+    @property
+    def obj(self) -> K8sObject:
+        return self.template.workload.obj
+
+    @property
+    def name(self) -> str:
+        return str(self.data.get("name") or "")
+
+    @property
+    def image(self) -> str:
+        img = self.data.get("image")
+        return img if isinstance(img, str) else ""
+
+    def strings(self, key: str) -> list[Any]:
+        return as_list(self.data.get(key))
+
+    @property
+    def env(self) -> list[JsonMap]:
+        return [e for e in as_list(self.data.get("env")) if isinstance(e, dict)]
+
+    @property
+    def resources(self) -> JsonMap:
+        return as_map(self.data.get("resources"))
+
+    def resource(self, section: str, name: str) -> Any:
+        return dig(self.resources, section, name)
+
+    def probe(self, kind: str) -> JsonMap | None:
+        p = self.data.get(kind)
+        return p if isinstance(p, dict) else None
+
+    @property
+    def mounts(self) -> list[tuple[int, JsonMap]]:
+        return [(i, m) for i, m in enumerate(as_list(self.data.get("volumeMounts"))) if isinstance(m, dict)]
+
+    def gpus(self) -> int:
+        """GPUs this container gets (limits win; an extended resource must have requests = limits)."""
+        total = 0
+        for key in GPU_RESOURCES:
+            n = as_int(self.resource("limits", key))
+            if n is None:
+                n = as_int(self.resource("requests", key))
+            total += n or 0
+        return total
+
+
+GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu")
+
+
+@dataclass(eq=False)
+class PodTemplate:
+    workload: Workload
+    path: Path  # the PodTemplateSpec (metadata + spec), relative to the object; () for a Pod
+    spec_path: Path
+    spec: JsonMap
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    replicas: int | None  # pods from this template; None when unknown (DaemonSet: one per node)
+    role: str | None = None
+    containers: list[Container] = field(default_factory=list)
+    init_containers: list[Container] = field(default_factory=list)
+
+    @property
+    def obj(self) -> K8sObject:
+        return self.workload.obj
+
+    def all_containers(self) -> Iterator[Container]:
+        yield from self.init_containers
+        yield from self.containers
+
+    @property
+    def volumes(self) -> list[tuple[int, JsonMap]]:
+        return [(i, v) for i, v in enumerate(as_list(self.spec.get("volumes"))) if isinstance(v, dict)]
+
+    def volume(self, name: str) -> tuple[int, JsonMap] | None:
+        for i, v in self.volumes:
+            if v.get("name") == name:
+                return i, v
+        return None
+
+    def gpus(self) -> int:
+        return sum(c.gpus() for c in self.containers)
+
+
+@dataclass(eq=False)
+class Workload:
+    obj: K8sObject
+    replicas: int | None  # the object's replica count (groups for a LeaderWorkerSet)
+    replicas_path: Path | None
+    templates: list[PodTemplate] = field(default_factory=list)
+    selector: JsonMap | None = None  # spec.selector as written (a label selector)
+    many_nodes: bool = False  # DaemonSet: pods on every node
+
+    @property
+    def kind(self) -> str:
+        return self.obj.kind
+
+    def pod_count(self) -> int | None:
+        if self.many_nodes:
+            return None
+        total = 0
+        for t in self.templates:
+            if t.replicas is None:
+                return None
+            total += t.replicas
+        return total

@@ -1,0 +1,114 @@
+"""Where a path of a document sits in its source text.
+
+Documents are composed (libyaml, C) only when a finding or a fix asks for a position, and the composed
+tree is cached on the document. Offsets are character offsets into ``source.text``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from llmlint.manifest.loader import Document
+from llmlint.model import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    node: yaml.Node  # the value node at the path (or the deepest existing ancestor)
+    key: yaml.Node | None  # the mapping key node when the path's last step is a key
+    depth: int  # how many steps of the path exist
+    base: int  # offset of the document in the source text
+    base_line: int  # 0-based line of the document start
+
+    def start(self) -> int:
+        return self.base + self.node.start_mark.index
+
+    def end(self) -> int:
+        return self.base + self.node.end_mark.index
+
+    def line_col(self, use_key: bool = True) -> tuple[int, int]:
+        n = self.key if (use_key and self.key is not None) else self.node
+        return self.base_line + n.start_mark.line + 1, n.start_mark.column + 1
+
+
+def root(doc: Document) -> yaml.Node | None:
+    if doc._root is None:
+        try:
+            doc._root = yaml.compose(doc.text, Loader=yaml.CSafeLoader)  # noqa: S506 - safe loader
+        except (yaml.YAMLError, RecursionError):
+            doc._root = False
+    return doc._root or None
+
+
+def _child(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, yaml.Node | None]:
+    if isinstance(node, yaml.MappingNode) and isinstance(step, str):
+        found: tuple[yaml.Node | None, yaml.Node | None] = (None, None)
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == step:
+                found = (k, v)  # the last one wins, as in the constructor
+        return found
+    if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+        return None, node.value[step]
+    return None, None
+
+
+def locate(doc: Document, path: Path) -> Located | None:
+    node = root(doc)
+    if node is None:
+        return None
+    key: yaml.Node | None = None
+    depth = 0
+    for step in path:
+        k, v = _child(node, step)
+        if v is None:
+            break
+        node, key = v, k
+        depth += 1
+    return Located(node, key, depth, doc.start, doc.line0)
+
+
+def content_end(node: yaml.Node) -> int:
+    """End offset (in the document) of the last character that belongs to ``node``'s content.
+
+    libyaml ends a block collection after the comments and blank lines that follow it; this walks down
+    to the last scalar or flow collection instead.
+    """
+    while True:
+        if isinstance(node, yaml.MappingNode) and not node.flow_style and node.value:
+            node = node.value[-1][1]
+        elif isinstance(node, yaml.SequenceNode) and not node.flow_style and node.value:
+            node = node.value[-1]
+        else:
+            return int(node.end_mark.index)
+
+
+def substring_offset(text: str, node: yaml.Node, base: int, value: str, start: int, end: int) -> int | None:
+    """Offset in ``text`` of ``value[start:end]`` inside the scalar ``node``, when it maps one to one.
+
+    The k-th occurrence of the substring in the value is taken to be the k-th occurrence in the raw source
+    of the scalar; that holds for plain, quoted and block scalars unless escapes touch the substring,
+    which the fixer's verification then catches.
+    """
+    needle = value[start:end]
+    if not needle:
+        return None
+    k = 0
+    i = value.find(needle)
+    while i != -1 and i < start:
+        k += 1
+        i = value.find(needle, i + len(needle))
+    lo, hi = base + node.start_mark.index, base + node.end_mark.index
+    j = text.find(needle, lo, hi)
+    for _ in range(k):
+        if j == -1:
+            return None
+        j = text.find(needle, j + len(needle), hi)
+    return j if j != -1 else None
+
+
+def line_col_of(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col

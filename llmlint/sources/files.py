@@ -1,0 +1,111 @@
+"""Which files a scan reads: paths, directories walked for manifests, globs excluded, stdin."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from llmlint.model import InputError
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox", ".mypy_cache"})
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    path: str  # to open
+    name: str  # to show: relative to the working directory when inside it
+
+
+def display_name(path: str, cwd: str) -> str:
+    absolute = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(absolute, cwd)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
+def _excluded(name: str, patterns: Iterable[str]) -> bool:
+    parts = name.split("/")
+    for pat in patterns:
+        pat = pat.rstrip("/")
+        if fnmatch.fnmatch(name, pat) or fnmatch.fnmatch(name, pat + "/*"):
+            return True
+        if "/" not in pat and any(fnmatch.fnmatch(p, pat) for p in parts):
+            return True
+    return False
+
+
+def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: str | None = None) -> Iterator[FileRef | InputError]:
+    """Files to scan, in a stable order; each real file once, symlink loops never followed twice."""
+    cwd = cwd or os.getcwd()
+    exclude = list(exclude)
+    seen: set[tuple[int, int]] = set()
+    for given in paths:
+        if not os.path.lexists(given):
+            yield InputError(given, None, "no such file or directory")
+            continue
+        if os.path.isdir(given):
+            yield from _walk(given, exclude, cwd, seen)
+            continue
+        name = display_name(given, cwd)
+        try:
+            st = os.stat(given)
+        except OSError as exc:
+            yield InputError(name, None, f"cannot read: {exc.strerror or exc}")
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            continue
+        seen.add(key)
+        # A file named explicitly is read whatever its suffix (pre-commit passes what it selected).
+        if not _excluded(name, exclude):
+            yield FileRef(given, name)
+
+
+def _walk(top: str, exclude: list[str], cwd: str, seen: set[tuple[int, int]]) -> Iterator[FileRef | InputError]:
+    visited_dirs: set[tuple[int, int]] = set()
+    stack = [top]
+    while stack:
+        d = stack.pop()
+        try:
+            st = os.stat(d)
+        except OSError as exc:
+            yield InputError(display_name(d, cwd), None, f"cannot read directory: {exc.strerror or exc}")
+            continue
+        if (st.st_dev, st.st_ino) in visited_dirs:
+            continue  # a symlink loop or a second link to a directory already walked
+        visited_dirs.add((st.st_dev, st.st_ino))
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError as exc:
+            yield InputError(display_name(d, cwd), None, f"cannot read directory: {exc.strerror or exc}")
+            continue
+        subdirs: list[str] = []
+        for entry in entries:
+            name = display_name(entry.path, cwd)
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name not in SKIP_DIRS and not _excluded(name, exclude):
+                    subdirs.append(entry.path)
+                continue
+            if not entry.name.endswith(MANIFEST_SUFFIXES) or _excluded(name, exclude):
+                continue
+            try:
+                fst = entry.stat()
+            except OSError:
+                if entry.is_symlink():
+                    yield InputError(name, None, "broken symbolic link")
+                continue
+            key = (fst.st_dev, fst.st_ino)
+            if key in seen:
+                continue
+            seen.add(key)
+            yield FileRef(entry.path, name)
+        stack.extend(reversed(subdirs))
