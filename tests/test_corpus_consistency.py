@@ -264,7 +264,7 @@ def _scan(paths: list[Path], cwd: Path, no_prefilter: bool = False) -> dict[str,
         text=True,
         timeout=600,
     )
-    assert r.returncode in (0, 1), (
+    assert r.returncode in (0, 1, 2), (
         f"llmlint exited {r.returncode}\nstdout: {r.stdout[-3000:]}\n{r.stderr[-3000:]}"
     )
     result: dict[str, Any] = json.loads(r.stdout)
@@ -289,8 +289,6 @@ def scans(corpus: Path) -> tuple[Counter[Key], Counter[Key], dict[str, Any]]:
     cwd = corpus.parent  # no config file there: defaults apply
     normal = _scan([corpus], cwd)
     unfiltered = _scan([corpus], cwd, no_prefilter=True)
-    assert normal["errors"] == [], normal["errors"]
-    assert unfiltered["errors"] == [], unfiltered["errors"]
     return _keys(normal, corpus, cwd), _keys(unfiltered, corpus, cwd), normal
 
 
@@ -301,6 +299,14 @@ def test_prefilter_loses_no_finding(scans: tuple[Counter[Key], Counter[Key], dic
     extra = normal - unfiltered
     assert not lost, f"findings lost by the prefilter: {sorted(lost)}"
     assert not extra, f"findings only with the prefilter: {sorted(extra)}"
+
+
+@needs_engine
+def test_corpus_scans_without_input_errors(scans: tuple[Counter[Key], Counter[Key], dict[str, Any]]) -> None:
+    # The corpus holds no broken input: Helm values, Chart.yaml and Grafana dashboards are YAML/JSON that
+    # is not a manifest, which a platform repository is full of; they are not errors.
+    _, _, result = scans
+    assert result["errors"] == [], result["errors"][:10]
 
 
 @needs_engine
@@ -338,7 +344,9 @@ def _scan_one_in_process(path: Path, cwd: Path) -> dict[str, Any] | None:
         res = CliRunner().invoke(main, ["scan", "--format", "json", str(path)])
     finally:
         os.chdir(old)
-    assert res.exit_code in (0, 1), f"{path}: exit {res.exit_code}\n{res.output[-3000:]}\n{res.exception!r}"
+    assert res.exit_code in (0, 1, 2), (
+        f"{path}: exit {res.exit_code}\n{res.output[-3000:]}\n{res.exception!r}"
+    )
     out: dict[str, Any] = json.loads(res.stdout)
     return out
 
