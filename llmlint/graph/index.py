@@ -203,6 +203,8 @@ def objects_of(data: Any, target: Target, doc: Document | None) -> Iterator[K8sO
     if not isinstance(data, dict):
         yield InputError(None, None, f"document is a {type(data).__name__}, not a Kubernetes object (a mapping)")
         return
+    if "kind" not in data and "apiVersion" not in data:
+        return  # not a Kubernetes object (Helm values, Chart.yaml, a dashboard): nothing to lint
     ref = _ref(data)
     if ref.kind == "List" or (ref.kind or "").endswith("List") and isinstance(data.get("items"), list):
         for i, item in enumerate(as_list(data.get("items"))):
