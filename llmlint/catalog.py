@@ -84,7 +84,7 @@ def _rule_from(data: dict[str, Any]) -> Rule:
     )
 
 
-def _cache_file(files: list[Path]) -> Path | None:
+def _cache_file(files: list[Path]) -> Path:
     h = hashlib.sha1()
     for f in files:
         st = f.stat()
@@ -97,14 +97,14 @@ def _cache_file(files: list[Path]) -> Path | None:
 def rules() -> dict[str, Rule]:
     d = catalog_dir()
     files = sorted(d.glob("LLM*.yaml"))
-    cached = None
+    cached: Path | None = None
     try:
         cached = _cache_file(files)
         raw = json.loads(cached.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         import yaml
 
-        raw = [yaml.load(f.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) for f in files]  # noqa: S506
+        raw = [yaml.load(f.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) for f in files]
         if cached is not None:
             try:
                 cached.parent.mkdir(parents=True, exist_ok=True)

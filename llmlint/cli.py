@@ -39,7 +39,13 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
-def _settings(config: str | None, select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], fail_on: str | None) -> Any:
+def _settings(
+    config: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    fail_on: str | None,
+) -> Any:
     from llmlint.config import ConfigError, load_settings
 
     try:
@@ -94,10 +100,16 @@ def output_options(fn: Any) -> Any:
     opts = [
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True),
         click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE."),
-        click.option("--select", multiple=True, help="Only these rule IDs (comma-separated, prefixes allowed)."),
+        click.option(
+            "--select", multiple=True, help="Only these rule IDs (comma-separated, prefixes allowed)."
+        ),
         click.option("--ignore", multiple=True, help="Skip these rule IDs."),
-        click.option("--fail-on", type=click.Choice(LEVELS), help="Lowest severity that fails (default warning)."),
-        click.option("--config", type=click.Path(dir_okay=False), help="Configuration file (default: discovered)."),
+        click.option(
+            "--fail-on", type=click.Choice(LEVELS), help="Lowest severity that fails (default warning)."
+        ),
+        click.option(
+            "--config", type=click.Path(dir_okay=False), help="Configuration file (default: discovered)."
+        ),
     ]
     for o in reversed(opts):
         fn = o(fn)
@@ -183,11 +195,15 @@ def _exit(result: Any, settings: Any) -> None:
 
 @main.command()
 @output_options
-@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig (default $KUBECONFIG, ~/.kube/config).")
+@click.option(
+    "--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig (default $KUBECONFIG, ~/.kube/config)."
+)
 @click.option("--context", "context_name", help="Kubeconfig context (default: current).")
 @click.option("--namespace", "-n", help="Namespace (default: the context's).")
 @click.option("--all-namespaces", "-A", is_flag=True, help="Every namespace.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print each fix as a kubectl patch command; apply nothing.")
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="Print each fix as a kubectl patch command; apply nothing."
+)
 @click.option("--timeout", type=float, default=20.0, show_default=True, help="Seconds per API request.")
 def audit(
     fmt: str,

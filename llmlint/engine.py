@@ -72,7 +72,9 @@ class ScanResult:
         return {ld.source.name: {d.index: d for d in ld.documents} for ld in self.loaded}
 
 
-def read_inputs(paths: list[str], settings: Settings, stdin: bytes | None = None) -> tuple[list[Loaded], list[InputError], int]:
+def read_inputs(
+    paths: list[str], settings: Settings, stdin: bytes | None = None
+) -> tuple[list[Loaded], list[InputError], int]:
     """Read and parse every input; errors name the file (and line) and never stop the others."""
     loaded: list[Loaded] = []
     errors: list[InputError] = []
@@ -138,7 +140,9 @@ def analyse(
         sev = settings.severity.get(f.rule) or (meta.severity if meta else "warning")
         f.severity = sev  # type: ignore[assignment]
         _position(f, doc_index.get((f.target.source, f.target.doc_index)))
-        f.suppressed = _suppressed(f, by_target.get(f.target), doc_index.get((f.target.source, f.target.doc_index)))
+        f.suppressed = _suppressed(
+            f, by_target.get(f.target), doc_index.get((f.target.source, f.target.doc_index))
+        )
     findings = _dedupe(findings)
     findings.sort(key=Finding.sort_key)
     all_errors = list(errors or []) + graph.errors

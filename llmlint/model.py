@@ -24,7 +24,12 @@ class ObjectRef:
     name: str | None
 
     def to_json(self) -> dict[str, str | None]:
-        return {"apiVersion": self.api_version, "kind": self.kind, "namespace": self.namespace, "name": self.name}
+        return {
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+        }
 
     def label(self) -> str:
         ns = f"{self.namespace}/" if self.namespace else ""
@@ -79,7 +84,7 @@ class AppendItem:
 
 @dataclass(frozen=True, slots=True)
 class RemoveItem:
-    """Remove the list item at ``path`` (its last element is the index)."""
+    """Remove the list item (last step an index) or the mapping key (last step a key) at ``path``."""
 
     target: Target
     path: Path
@@ -106,6 +111,9 @@ class Fix:
     json_patch: list[dict[str, Any]] | None = None
     patch_target: ObjectRef | None = None
     creates: list[dict[str, Any]] = field(default_factory=list)
+    # Credentials the edits remove (LLM013): reports show them masked in ``diff`` (``--diff`` and ``--fix``
+    # still use the real text).
+    redact: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -30,9 +30,16 @@ def cli(*args: str, cwd: Path | None = None, stdin: str | bytes | None = None) -
     return r.exit_code, r.stdout, r.stderr
 
 
-def subprocess_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+def subprocess_cli(
+    *args: str, cwd: Path | None = None, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [sys.executable, "-m", "llmlint", *args], cwd=cwd, input=stdin, capture_output=True, env=env, timeout=120
+        [sys.executable, "-m", "llmlint", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        env=env,
+        timeout=120,
     )
 
 

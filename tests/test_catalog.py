@@ -14,13 +14,20 @@ from helpers import cli
 from llmlint import catalog
 from llmlint.checks import load_all
 from llmlint.engine import Settings, analyse
-from llmlint.fixes.run import fix_loop
 from llmlint.manifest.loader import SourceText, decode, load
 
 RULES = catalog.rules()
 SCAN_RULES = [r for r in RULES.values() if not r.audit_only]
 K8S_VERSION = "1.33"
-BUILTIN_GROUPS = ("v1", "apps/v1", "batch/v1", "policy/v1", "networking.k8s.io/v1", "autoscaling/v2", "autoscaling/v1")
+BUILTIN_GROUPS = (
+    "v1",
+    "apps/v1",
+    "batch/v1",
+    "policy/v1",
+    "networking.k8s.io/v1",
+    "autoscaling/v2",
+    "autoscaling/v1",
+)
 
 
 def _scan_text(text: str, rule_id: str | None = None) -> list[str]:
@@ -32,11 +39,7 @@ def _scan_text(text: str, rule_id: str | None = None) -> list[str]:
 
 
 def _examples(kind: str) -> list[tuple[str, int, str]]:
-    return [
-        (r.id, i, ex.manifest)
-        for r in SCAN_RULES
-        for i, ex in enumerate(getattr(r, kind))
-    ]
+    return [(r.id, i, ex.manifest) for r in SCAN_RULES for i, ex in enumerate(getattr(r, kind))]
 
 
 def test_every_rule_is_registered_and_documented() -> None:
@@ -89,8 +92,11 @@ def test_fix_clears_the_finding(tmp_path: Path, rule_id: str, index: int, manife
     path = tmp_path / "example.yaml"
     path.write_text(manifest)
     before = cli("scan", "--format", "json", "--select", rule_id, str(path))
-    assert json.loads(before[1])["findings"], "bad example must fire"
-    code, out, err = cli("scan", "--fix", "--unsafe-fixes", "--select", rule_id, str(path))
+    found = json.loads(before[1])["findings"]
+    assert found, "bad example must fire"
+    if all(f["fix"] is None for f in found):
+        return  # this example shows a case the rule cannot fix (e.g. no image-pins configured)
+    _code, out, err = cli("scan", "--fix", "--unsafe-fixes", "--select", rule_id, str(path))
     assert "Traceback" not in out + err
     fixed = path.read_text()
     assert fixed != manifest, f"{rule_id}: nothing was fixed ({err})"
@@ -105,8 +111,6 @@ def test_fix_clears_the_finding(tmp_path: Path, rule_id: str, index: int, manife
         if line.strip().startswith("#"):
             assert line in fixed.splitlines()
     _validate(fixed)
-    if before[0] == 0:  # pragma: no cover - informative
-        pytest.fail("bad example exit code 0")
 
 
 def test_unsafe_fixes_need_the_flag(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ def test_fix_seed_then_rescan_is_clean(tmp_path: Path) -> None:
     fixable = {(f["rule"], f["object"]["name"]) for f in before["findings"] if f["fix"]}
     assert {("LLM001", "tgi-llama3-8b"), ("LLM007", "tgi-llama3-8b"), ("LLM006", "vllm-llama3-8b")} <= fixable
 
-    code, out, err = cli("scan", "--fix", "--unsafe-fixes", "k8s", cwd=tmp_path)
+    _code, out, err = cli("scan", "--fix", "--unsafe-fixes", "k8s", cwd=tmp_path)
     assert "Traceback" not in out + err
     assert "fixed" in out
     _, after = scan_json("k8s", cwd=tmp_path)
@@ -71,7 +71,7 @@ def test_diff_applies_with_git_to_what_fix_writes(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     _copy_seed(a)
     _copy_seed(b)
-    code, diff, err = cli("scan", "--diff", "--unsafe-fixes", "k8s", cwd=a)
+    code, diff, _err = cli("scan", "--diff", "--unsafe-fixes", "k8s", cwd=a)
     assert code == 1 and diff.startswith("--- a/k8s/")
     assert {p.name: p.read_text() for p in (a / "k8s").glob("*")} == {
         p.name: p.read_text() for p in SEED.glob("*")
@@ -156,7 +156,11 @@ def test_fix_on_json_manifest(tmp_path: Path) -> None:
                         {
                             "name": "v",
                             "image": "vllm/vllm-openai:v0.9.0",
-                            "args": ["--model=x-8B", "--tensor-parallel-size=2", "--gpu-memory-utilization=0.96"],
+                            "args": [
+                                "--model=x-8B",
+                                "--tensor-parallel-size=2",
+                                "--gpu-memory-utilization=0.96",
+                            ],
                             "livenessProbe": {"httpGet": {"path": "/health", "port": 8000}},
                         }
                     ]
@@ -174,7 +178,11 @@ def test_fix_on_json_manifest(tmp_path: Path) -> None:
 
 
 def test_fix_in_configmap_where_the_value_lives(tmp_path: Path) -> None:
-    write(tmp_path, "cm.yaml", 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata:\n  GPU_MEM: "0.98" # tuned\n')
+    write(
+        tmp_path,
+        "cm.yaml",
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata:\n  GPU_MEM: "0.98" # tuned\n',
+    )
     write(
         tmp_path,
         "d.yaml",
@@ -203,7 +211,7 @@ def test_unwritable_file_is_an_error_and_others_are_fixed(tmp_path: Path) -> Non
         if os.access(ro, os.W_OK):  # running as root: permissions do not stop us; use a read-only bind
             (ro / "a.yaml").chmod(0o444)
             os.chmod(ro, 0o555)
-        code, out, err = cli("scan", "--fix", ".", cwd=tmp_path)
+        code, _out, err = cli("scan", "--fix", ".", cwd=tmp_path)
     finally:
         ro.chmod(0o755)
     assert "startupProbe" in (tmp_path / "b.yaml").read_text()

@@ -35,7 +35,12 @@ spec:
 """
 
 
-def vllm(model: str = "meta-llama/Llama-3.1-8B-Instruct", failures: int = 60, replicas: int = 1, extra_args: str = "") -> str:
+def vllm(
+    model: str = "meta-llama/Llama-3.1-8B-Instruct",
+    failures: int = 60,
+    replicas: int = 1,
+    extra_args: str = "",
+) -> str:
     return VLLM.format(model=model, failures=failures, replicas=replicas, extra_args=extra_args)
 
 
@@ -65,7 +70,9 @@ def test_seed_positions_point_at_the_offending_node() -> None:
         if f["file"].endswith("tgi-deployment.yaml") and f["rule"] == "LLM001":
             assert lines[f["line"] - 1].strip() == "readinessProbe:"
     vlines = (SEED / "vllm-deployment.yaml").read_text().splitlines()
-    (llm006,) = [f for f in report["findings"] if f["rule"] == "LLM006" and f["file"].endswith("vllm-deployment.yaml")]
+    (llm006,) = [
+        f for f in report["findings"] if f["rule"] == "LLM006" and f["file"].endswith("vllm-deployment.yaml")
+    ]
     assert "claimName: model-cache-pvc" in vlines[llm006["line"] - 1]
     assert "forced onto different nodes" in llm006["message"]
 
@@ -75,7 +82,18 @@ def test_json_contract_shape() -> None:
     assert report["version"] == 1
     assert set(report["summary"]) >= {"files", "objects", "findings", "errors"}
     f = report["findings"][0]
-    assert set(f) >= {"rule", "name", "severity", "message", "file", "line", "column", "object", "container", "fix"}
+    assert set(f) >= {
+        "rule",
+        "name",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "object",
+        "container",
+        "fix",
+    }
     assert f["object"] == {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -309,8 +327,10 @@ def test_pdb_in_another_namespace_does_not_count(tmp_path: Path) -> None:
     ],
 )
 def test_tgi_image_any_registry(tmp_path: Path, image: str) -> None:
-    text = (SEED / "tgi-deployment.yaml").read_text().replace(
-        "ghcr.io/huggingface/text-generation-inference:2.4.0", image
+    text = (
+        (SEED / "tgi-deployment.yaml")
+        .read_text()
+        .replace("ghcr.io/huggingface/text-generation-inference:2.4.0", image)
     )
     write(tmp_path, "tgi.yaml", text)
     _, report = scan_json(str(tmp_path))
@@ -344,9 +364,10 @@ spec:
 
 def test_exit_codes(tmp_path: Path) -> None:
     write(tmp_path, "good.yaml", vllm())
-    assert cli("scan", str(tmp_path / "good.yaml"))[0] == 0
+    sel = ("--select", "LLM001,LLM002,LLM003")
+    assert cli("scan", *sel, str(tmp_path / "good.yaml"))[0] == 0
     write(tmp_path, "bad.yaml", vllm(extra_args="            - --gpu-memory-utilization=0.99"))
-    assert cli("scan", str(tmp_path / "bad.yaml"))[0] == 1
+    assert cli("scan", *sel, str(tmp_path / "bad.yaml"))[0] == 1
     write(tmp_path, "broken.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: x\n")
     code, out, err = cli("scan", str(tmp_path))
     assert code == 2  # errors win over findings
@@ -358,7 +379,11 @@ def test_exit_codes(tmp_path: Path) -> None:
     ("name", "content", "needle"),
     [
         ("notyaml.yaml", "key: [unclosed\n  - x: {\n", "invalid YAML"),
-        ("helm.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Values.name }}\n", "helm template"),
+        (
+            "helm.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Values.name }}\n",
+            "helm template",
+        ),
         ("bin.yaml", "\x00\x01\x02binary", "binary"),
         ("scalar.yaml", "apiVersion: v1\nkind: Pod\n---\n- just\n- a list\n", "not a Kubernetes object"),
         ("nospec.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n", "no 'spec'"),
@@ -379,17 +404,38 @@ def test_stdin_list_and_json(tmp_path: Path) -> None:
     items = {
         "apiVersion": "v1",
         "kind": "List",
-        "items": [json.loads(json.dumps({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "j"},
-                                          "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {
-                                              "metadata": {"labels": {"a": "b"}}, "spec": {"containers": [
-                                                  {"name": "v", "image": "vllm/vllm-openai:v0.9.0",
-                                                   "args": ["--model=x-8B", "--gpu-memory-utilization=0.96"]}]}}}}))],
+        "items": [
+            json.loads(
+                json.dumps(
+                    {
+                        "apiVersion": "apps/v1",
+                        "kind": "Deployment",
+                        "metadata": {"name": "j"},
+                        "spec": {
+                            "selector": {"matchLabels": {"a": "b"}},
+                            "template": {
+                                "metadata": {"labels": {"a": "b"}},
+                                "spec": {
+                                    "containers": [
+                                        {
+                                            "name": "v",
+                                            "image": "vllm/vllm-openai:v0.9.0",
+                                            "args": ["--model=x-8B", "--gpu-memory-utilization=0.96"],
+                                        }
+                                    ]
+                                },
+                            },
+                        },
+                    }
+                )
+            )
+        ],
     }
     write(tmp_path, "list.json", json.dumps(items, indent=2))
     _, report = scan_json(str(tmp_path / "list.json"))
     (f,) = [f for f in report["findings"] if f["rule"] == "LLM003"]
     assert f["line"] and f["line"] > 1
-    code, out, _ = cli("scan", "--format", "json", "-", stdin=json.dumps(items))
+    _code, out, _ = cli("scan", "--format", "json", "-", stdin=json.dumps(items))
     assert json.loads(out)["findings"][0]["file"] == "-"
 
 
@@ -416,10 +462,10 @@ def test_scan_does_not_import_kubernetes_or_pydantic() -> None:
     import sys
 
     code = (
-        "import sys, runpy; sys.argv=['llmlint','scan','--format','json',%r];\n"
+        f"import sys, runpy; sys.argv=['llmlint','scan','--format','json',{str(SEED)!r}];\n"
         "try:\n    runpy.run_module('llmlint', run_name='__main__')\nexcept SystemExit: pass\n"
         "bad=[m for m in ('kubernetes','pydantic','rich','ruamel') if m in sys.modules]\n"
-        "sys.stderr.write('IMPORTED:'+','.join(bad))" % str(SEED)
+        "sys.stderr.write('IMPORTED:'+','.join(bad))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "IMPORTED:" in proc.stderr

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
 from llmlint.checks import Context, check, make_fix
-from llmlint.graph.objects import Workload, as_int, dig
+from llmlint.graph.objects import PodTemplate, Workload, as_int, as_list, as_map, dig
 from llmlint.graph.selectors import matches
-from llmlint.model import AddDocument, Finding
+from llmlint.model import AddDocument, AppendItem, Edit, Finding, RemoveItem, SetValue
+
+HOSTNAME = "kubernetes.io/hostname"
 
 LONG_RUNNING = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "LeaderWorkerSet", "InferenceService"})
 
@@ -80,11 +83,198 @@ def missing_pdb(ctx: Context) -> Iterator[Finding]:
                 "metadata": md,
                 "spec": {"minAvailable": 1, "selector": {"matchLabels": labels}},
             }
-            fix = make_fix("safe", f"add PodDisruptionBudget {md['name']} (minAvailable: 1)", AddDocument(w.obj.target, pdb))
+            fix = make_fix(
+                "safe",
+                f"add PodDisruptionBudget {md['name']} (minAvailable: 1)",
+                AddDocument(w.obj.target, pdb),
+            )
         unit = "groups" if w.kind == "LeaderWorkerSet" else "replicas"
         msg = (
             f"{n} {unit} and no PodDisruptionBudget selects their pods: a node drain or cluster upgrade may "
             "evict all of them at once, and each takes minutes to load its model again"
         )
-        at = w.replicas_path if w.replicas_path and dig(w.obj.data, *w.replicas_path) is not None else ("metadata", "name")
+        at = (
+            w.replicas_path
+            if w.replicas_path and dig(w.obj.data, *w.replicas_path) is not None
+            else ("metadata", "name")
+        )
         yield ctx.finding("LLM005", w.obj, at, msg, fix=fix)
+
+
+def _spreads_over_hosts(t: PodTemplate) -> bool:
+    aff = as_map(dig(t.spec, "affinity", "podAntiAffinity"))
+    for term in as_list(aff.get("requiredDuringSchedulingIgnoredDuringExecution")):
+        if isinstance(term, dict) and term.get("topologyKey") == HOSTNAME:
+            return True
+    for term in as_list(aff.get("preferredDuringSchedulingIgnoredDuringExecution")):
+        if isinstance(term, dict) and dig(term, "podAffinityTerm", "topologyKey") == HOSTNAME:
+            return True
+    for tsc in as_list(t.spec.get("topologySpreadConstraints")):
+        if isinstance(tsc, dict) and tsc.get("topologyKey") == HOSTNAME:
+            return True
+    return False
+
+
+@check("LLM017")
+def replicas_share_a_node(ctx: Context) -> Iterator[Finding]:
+    for w in serving_workloads(ctx):
+        n = replicas_of(ctx, w)
+        if n is None or n < 2 or w.kind == "LeaderWorkerSet":
+            continue
+        for t in w.templates:
+            if _spreads_over_hosts(t) or t.gpus() >= 8:
+                continue  # spread, or a pod that takes a whole node's GPUs cannot share one
+            labels = pod_selector_labels(w)
+            fix = None
+            if labels:
+                term = {
+                    "weight": 100,
+                    "podAffinityTerm": {"labelSelector": {"matchLabels": labels}, "topologyKey": HOSTNAME},
+                }
+                fix = make_fix(
+                    "safe",
+                    "add a preferred podAntiAffinity on kubernetes.io/hostname",
+                    AppendItem(
+                        w.obj.target,
+                        (
+                            *t.spec_path,
+                            "affinity",
+                            "podAntiAffinity",
+                            "preferredDuringSchedulingIgnoredDuringExecution",
+                        ),
+                        term,
+                    ),
+                )
+            msg = (
+                f"{n} replicas and nothing spreads them over nodes (no podAntiAffinity or topologySpreadConstraints "
+                "on kubernetes.io/hostname): the scheduler may put them on one GPU node, and losing that node "
+                "loses every replica at once"
+            )
+            at = (
+                w.replicas_path
+                if w.replicas_path and dig(w.obj.data, *w.replicas_path) is not None
+                else ("metadata", "name")
+            )
+            yield ctx.finding("LLM017", w.obj, at, msg, fix=fix)
+
+
+def _percent_or_int(v: Any, total: int, round_up: bool) -> int | None:
+    if isinstance(v, str) and v.endswith("%"):
+        try:
+            pct = float(v[:-1])
+        except ValueError:
+            return None
+        x = total * pct / 100
+        return math.ceil(x) if round_up else math.floor(x)
+    return as_int(v)
+
+
+@check("LLM018")
+def pdb_blocks_drain(ctx: Context) -> Iterator[Finding]:
+    for w in serving_workloads(ctx):
+        n = replicas_of(ctx, w)
+        if n is None:
+            continue
+        for pdb in pdbs_for(ctx, w):
+            spec = as_map(pdb.data.get("spec"))
+            if "maxUnavailable" in spec:
+                allowed = _percent_or_int(spec["maxUnavailable"], n, round_up=True)
+                key = "maxUnavailable"
+                new: int | str = 1
+            elif "minAvailable" in spec:
+                need = _percent_or_int(spec["minAvailable"], n, round_up=True)
+                allowed = None if need is None else n - need
+                key = "minAvailable"
+                new = max(n - 1, 0) if as_int(spec["minAvailable"]) is not None else "50%"
+            else:
+                continue
+            if allowed is None or allowed > 0:
+                continue
+            msg = (
+                f"PodDisruptionBudget {pdb.name} allows no disruption of {w.obj.name} ({key}: {spec[key]} with "
+                f"{n} replica{'s' if n != 1 else ''}): node drains and cluster upgrades hang until someone deletes it"
+            )
+            fix = make_fix(
+                "safe",
+                f"set {key}: {new} so one pod may move at a time",
+                SetValue(pdb.target, ("spec", key), new),
+            )
+            yield ctx.finding("LLM018", pdb, ("spec", key), msg, fix=fix)
+
+
+@check("LLM019")
+def rollout_needs_spare_gpus(ctx: Context) -> Iterator[Finding]:
+    for w in serving_workloads(ctx):
+        if w.kind != "Deployment":
+            continue
+        gpus_per_pod = max((t.gpus() for t in w.templates), default=0)
+        if gpus_per_pod <= 0:
+            continue
+        strategy = as_map(dig(w.obj.data, "spec", "strategy"))
+        if strategy.get("type", "RollingUpdate") != "RollingUpdate":
+            continue
+        n = replicas_of(ctx, w) or 1
+        ru = as_map(strategy.get("rollingUpdate"))
+        raw = ru.get("maxSurge", "25%")
+        surge = _percent_or_int(raw, n, round_up=True)
+        if surge is None or surge <= 0:
+            continue
+        spare = surge * gpus_per_pod
+        tgt = w.obj.target
+        if n >= 2:
+            fix = make_fix(
+                "unsafe",
+                "roll one pod at a time without extra GPUs: maxSurge: 0, maxUnavailable: 1",
+                SetValue(tgt, ("spec", "strategy", "rollingUpdate", "maxSurge"), 0),
+                SetValue(tgt, ("spec", "strategy", "rollingUpdate", "maxUnavailable"), 1),
+            )
+        else:
+            edits: list[Edit] = [SetValue(tgt, ("spec", "strategy", "type"), "Recreate")]
+            if "rollingUpdate" in strategy:
+                edits.append(RemoveItem(tgt, ("spec", "strategy", "rollingUpdate")))
+            fix = make_fix(
+                "unsafe",
+                "use the Recreate strategy (one replica: the old pod stops before the new one starts)",
+                *edits,
+            )
+        msg = (
+            f"RollingUpdate with maxSurge {raw} starts {surge} extra pod{'s' if surge != 1 else ''} before stopping "
+            f"old ones: a rollout needs {spare} spare GPU{'s' if spare != 1 else ''}, and on a full GPU pool the new "
+            "pod stays Pending and the rollout never finishes"
+        )
+        at = ("spec", "strategy", "rollingUpdate", "maxSurge") if "maxSurge" in ru else ("metadata", "name")
+        yield ctx.finding("LLM019", w.obj, at, msg, fix=fix)
+
+
+@check("LLM024")
+def cpu_autoscaling_on_gpu_server(ctx: Context) -> Iterator[Finding]:
+    for w in serving_workloads(ctx):
+        for hpa in ctx.graph.of_kind("HorizontalPodAutoscaler", w.obj.namespace):
+            ref = as_map(dig(hpa.data, "spec", "scaleTargetRef"))
+            if ref.get("kind") != w.kind or ref.get("name") != w.obj.name:
+                continue
+            spec = as_map(hpa.data.get("spec"))
+            at: tuple[str | int, ...] | None = None
+            what = ""
+            if "targetCPUUtilizationPercentage" in spec:
+                at, what = ("spec", "targetCPUUtilizationPercentage"), "CPU"
+            metrics = as_list(spec.get("metrics"))
+            for i, m in enumerate(metrics):
+                name = (
+                    dig(m, "resource", "name")
+                    if isinstance(m, dict) and m.get("type") == "Resource"
+                    else None
+                )
+                if name in ("cpu", "memory"):
+                    at, what = ("spec", "metrics", i, "resource", "name"), str(name)
+                    break
+            if at is None and not metrics and "targetCPUUtilizationPercentage" not in spec:
+                at, what = ("spec", "scaleTargetRef"), "CPU (the default without metrics)"
+            if at is None:
+                continue
+            msg = (
+                f"HorizontalPodAutoscaler {hpa.name} scales {w.obj.name} on {what}: a GPU server saturates on "
+                "queue depth and KV cache, not CPU, so it scales late or never; scale on "
+                "vllm:num_requests_waiting / KV-cache usage with KEDA or a Prometheus adapter"
+            )
+            yield ctx.finding("LLM024", hpa, at, msg)

@@ -21,7 +21,10 @@ def startup_need(ctx: Context, s: Server) -> tuple[float, str]:
     gb = s.weight_gb()
     if gb is None:
         need = float(ctx.param("startup-unknown-model-seconds"))
-        return need, f"a model of unknown size (assumed to need {need:.0f} s; set the annotation llmlint.io/model-params)"
+        return (
+            need,
+            f"a model of unknown size (assumed to need {need:.0f} s; set the annotation llmlint.io/model-params)",
+        )
     need = load_seconds(
         gb,
         fixed_seconds=float(ctx.param("startup-fixed-seconds")),
@@ -30,7 +33,10 @@ def startup_need(ctx: Context, s: Server) -> tuple[float, str]:
     params = s.model_params() or 0
     bits = {4.0: "32-bit", 2.0: "16-bit", 1.0: "8-bit", 0.5: "4-bit"}.get(s.bytes_per_param(), "")
     article = "an" if str(f"{params:g}")[0] == "8" or str(f"{params:g}").startswith(("11", "18")) else "a"
-    return need, f"{article} {params:g}B model at {bits} ({gb:.0f} GB of weights) needs about {need:.0f} s to load"
+    return (
+        need,
+        f"{article} {params:g}B model at {bits} ({gb:.0f} GB of weights) needs about {need:.0f} s to load",
+    )
 
 
 def probe_budget(probe: dict[str, Any]) -> tuple[int, int, int, int]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from llmlint.checks import Context, check, make_fix
-from llmlint.model import AppendItem, Edit, Finding, Fix, RemoveItem, SetValue
-from llmlint.serving.frameworks import TGI, by_image
+from llmlint.model import AppendItem, Edit, Finding, Fix, RemoveItem, ReplaceInString, SetValue
+from llmlint.serving import flags as flagdata
+from llmlint.serving.frameworks import TGI, by_image, image_repository, strip_registry
 from llmlint.serving.server import Flag, Server
 
 # TGI launcher flag → vLLM flag (None: no vLLM equivalent, dropped).
@@ -61,7 +62,7 @@ def _is_tgi(s: Server) -> bool:
 def _migrate_flag(f: Flag) -> tuple[str | None, str | None, str]:
     """(vLLM flag, its value, a note) for one TGI flag."""
     name = f.name
-    new = TGI_TO_VLLM.get(name, None)
+    new = TGI_TO_VLLM.get(name)
     if name not in TGI_TO_VLLM:
         return None, None, f"dropped {name} (no vLLM equivalent known)"
     if new is None:
@@ -137,3 +138,83 @@ def tgi_in_maintenance(ctx: Context) -> Iterator[Finding]:
         )
         path = (*c.path, "image") if c.image else (*c.path, "name")
         yield ctx.finding("LLM007", c.obj, path, msg, container=c, fix=migration_fix(ctx, s))
+
+
+@check("LLM008")
+def image_not_pinned(ctx: Context) -> Iterator[Finding]:
+    pins = {str(k): str(v) for k, v in (ctx.param("image-pins") or {}).items()}
+    for s in ctx.inference_servers():
+        c = s.container
+        image = c.image
+        if not image or "@" in image:
+            continue  # a digest pins the image
+        repo, tag = image_repository(image)
+        if tag not in (None, "latest"):
+            continue
+        pin = pins.get(repo) or pins.get(strip_registry(repo))
+        fix = None
+        if pin:
+            new = f"{repo}:{pin}"
+            fix = make_fix(
+                "safe",
+                f"pin the image to {new} (config image-pins)",
+                SetValue(c.obj.target, (*c.path, "image"), new),
+            )
+        what = "the :latest tag" if tag else "no tag (that is :latest)"
+        msg = (
+            f"{image} uses {what}: every restart may pull another server version, with other flags, defaults "
+            "and memory use — and nodes cache different versions; pin a version tag or a digest"
+        )
+        yield ctx.finding("LLM008", c.obj, (*c.path, "image"), msg, container=c, fix=fix)
+
+
+_FLAG_DATA = {"vllm": "vllm", "sglang": "sglang", "tgi": "tgi"}
+
+
+@check("LLM021")
+def unknown_server_flag(ctx: Context) -> Iterator[Finding]:
+    for s in ctx.inference_servers():
+        fw = s.framework
+        if fw is None or fw.key not in _FLAG_DATA:
+            continue
+        key = _FLAG_DATA[fw.key]
+        version = s.version if s.version and s.version != "latest" else None
+        for f in s.flags:
+            if f.env is not None:
+                continue
+            known = flagdata.is_known(key, f.name, version)
+            if known is not False:
+                continue
+            hint = flagdata.suggest(key, f.name, version)
+            where = f" {version}" if version and flagdata.resolve_version(key, version) else ""
+            msg = f"{fw.title}{where} does not accept {f.name}: the server exits with a usage error and the pod crash-loops"
+            if hint:
+                msg += f"; did you mean {hint}?"
+            obj, path, span = f.anchor()
+            yield ctx.finding(
+                "LLM021", obj, path, msg, container=s.container, fix=_flag_fix(s, f, hint), span=span
+            )
+
+
+def _flag_fix(s: Server, f: Flag, hint: str | None) -> Fix | None:
+    origin = f.word.origin(0, len(f.name))
+    if hint:
+        if origin is None:
+            return None
+        return make_fix(
+            "safe",
+            f"rename {f.name} to {hint}",
+            ReplaceInString(origin.obj.target, origin.path, origin.start, origin.end, f.name, hint),
+        )
+    whole = f.word.origin()
+    if s.in_shell or whole is None or whole.start != 0:
+        return None
+    edits: list[Edit] = [RemoveItem(whole.obj.target, whole.path)]
+    if f.value_word is not None and f.value_word is not f.word:
+        vo = f.value_word.origin()
+        if vo is None:
+            return None
+        edits.append(RemoveItem(vo.obj.target, vo.path))
+    return make_fix(
+        "unsafe", f"drop {f.name}" + (f" {f.value}" if f.value and f.value_word is not f.word else ""), *edits
+    )

@@ -8,7 +8,8 @@ from typing import Any
 from llmlint.checks import Context, check, make_fix
 from llmlint.checks.common import edit_value, where
 from llmlint.graph.objects import Container, PodTemplate, as_map
-from llmlint.model import AppendItem, Edit, Finding, Path
+from llmlint.model import AppendItem, Edit, Finding, Fix, Path, SetValue
+from llmlint.serving import gpus
 from llmlint.serving.server import Server
 
 
@@ -117,11 +118,179 @@ def missing_dev_shm(ctx: Context) -> Iterator[Finding]:
                 )
             )
             desc = f"add an emptyDir volume {name!r} (medium: Memory, sizeLimit: {size}) mounted at /dev/shm"
-        edits.append(AppendItem(c.obj.target, (*c.path, "volumeMounts"), {"name": name, "mountPath": "/dev/shm"}))
+        edits.append(
+            AppendItem(c.obj.target, (*c.path, "volumeMounts"), {"name": name, "mountPath": "/dev/shm"})
+        )
         msg = (
             f"{what} and no memory-backed /dev/shm: NCCL and the worker processes exchange tensors through "
             "shared memory, and the container runtime's 64 MB default makes them crash or hang"
         )
         yield ctx.finding(
-            "LLM004", c.obj, at or (*c.path, "name"), msg, container=c, fix=make_fix("safe", desc, *edits), span=span
+            "LLM004",
+            c.obj,
+            at or (*c.path, "name"),
+            msg,
+            container=c,
+            fix=make_fix("safe", desc, *edits),
+            span=span,
         )
+
+
+@check("LLM016")
+def shm_not_memory_backed(ctx: Context) -> Iterator[Finding]:
+    for s in ctx.servers:
+        c, t = s.container, s.container.template
+        mount = shm_mount(c)
+        if mount is None:
+            continue
+        name = mount[1].get("name")
+        vol = t.volume(str(name)) if name is not None else None
+        if vol is None:
+            continue
+        vi, v = vol
+        if "hostPath" in v:
+            continue  # the node's own /dev/shm
+        vpath = (*t.spec_path, "volumes", vi)
+        ed = v.get("emptyDir")
+        if "emptyDir" not in v:
+            kind = next((k for k in v if k != "name"), "?")
+            msg = (
+                f"/dev/shm is mounted from a {kind} volume: shared memory must be RAM, not a disk "
+                "(NCCL and PyTorch workers slow to a crawl or fail)"
+            )
+            yield ctx.finding("LLM016", c.obj, (*vpath, "name"), msg, container=c)
+            continue
+        ed = as_map(ed)
+        medium, limit = ed.get("medium"), ed.get("sizeLimit")
+        if medium == "Memory" and limit:
+            continue
+        size = shm_size(ctx, max(parallel_degree(s)[0], s.gpus))
+        edits: list[Edit] = []
+        base = (*vpath, "emptyDir")
+        if medium != "Memory":
+            edits.append(SetValue(c.obj.target, (*base, "medium"), "Memory"))
+            why = (
+                "a disk-backed emptyDir (no medium: Memory): tensors exchanged through it hit the node's disk"
+            )
+        else:
+            why = (
+                "a memory-backed emptyDir without sizeLimit: it may grow to the node's memory and its pages count "
+                "against the container's memory limit, so a burst ends in OOMKilled or node pressure evictions"
+            )
+        if not limit:
+            edits.append(SetValue(c.obj.target, (*base, "sizeLimit"), size))
+        fix = make_fix(
+            "safe", f"set the /dev/shm volume to medium: Memory with sizeLimit: {limit or size}", *edits
+        )
+        yield ctx.finding("LLM016", c.obj, (*vpath, "emptyDir"), f"/dev/shm is {why}", container=c, fix=fix)
+
+
+def _gpu_of(ctx: Context, s: Server) -> tuple[gpus.Gpu, str] | None:
+    found = gpus.from_labels(gpus.selector_labels(s.container.template.spec))
+    if found is not None:
+        return found[0], found[2]
+    default = ctx.param("default-gpu")
+    if default:
+        g = gpus.gpu(str(default))
+        if g is not None:
+            return g, "config default-gpu"
+    return None
+
+
+def _utilization(s: Server) -> float:
+    v = _float(s.value("mem"))
+    if v is not None and 0 < v <= 1:
+        return v
+    return 0.88 if s.framework is not None and s.framework.key == "sglang" else 0.9
+
+
+@check("LLM011")
+def model_exceeds_gpu_memory(ctx: Context) -> Iterator[Finding]:
+    for s in ctx.inference_servers():
+        gb = s.weight_gb()
+        if gb is None or s.framework is None:
+            continue
+        found = _gpu_of(ctx, s)
+        if found is None:
+            continue
+        gpu, source = found
+        degree = s.tp * s.pp
+        util = _utilization(s)
+        per_gpu = gb * 1e9 / 2**30 / degree
+        usable = gpu.memory_gib * util
+        if per_gpu <= usable:
+            continue
+        need = 1
+        while gb * 1e9 / 2**30 / need > usable:
+            need *= 2
+        c = s.container
+        msg = (
+            f"{gb:.0f} GB of weights over {degree} GPU{'s' if degree > 1 else ''} is {per_gpu:.0f} GiB per GPU, but "
+            f"a {gpu.name} ({source}) holds {gpu.memory_gib:g} GiB × {util:.2f} = {usable:.0f} GiB: the server "
+            "fails at start with CUDA out of memory, before any KV cache"
+        )
+        fix = _tp_fix(s, need) if need <= 8 and s.pp == 1 else None
+        if fix is None and need > 8:
+            msg += "; no single node of that GPU holds it: quantize (AWQ/FP8) or serve it multi-node"
+        tp = s.flag("tp")
+        obj, path, span = tp.anchor() if tp is not None else (c.obj, (*c.path, "image"), None)
+        yield ctx.finding("LLM011", obj, path, msg, container=c, fix=fix, span=span)
+
+
+def _tp_fix(s: Server, n: int) -> Fix | None:
+    """Tensor parallel size ``n`` and as many GPUs (requests and limits)."""
+    c = s.container
+    tgt = c.obj.target
+    edits: list[Edit] = []
+    flag = s.flag("tp")
+    if flag is not None and flag.value is not None:
+        origin = flag.value_origin()
+        if origin is None:
+            return None
+        edits.append(edit_value(origin, flag.value, str(n)))
+    else:
+        if s.in_shell or s.framework is None or not s.framework.flag_names("tp"):
+            return None
+        name = s.framework.flag_names("tp")[0]
+        edits.append(AppendItem(tgt, (*c.path, "args"), f"{name}={n}"))
+    for section in ("limits", "requests"):
+        key = "nvidia.com/gpu"
+        if section == "limits" or c.resource("requests", key) is not None:
+            edits.append(SetValue(tgt, (*c.path, "resources", section, key), n))
+    return make_fix(
+        "unsafe", f"serve over {n} GPUs: tensor parallel size {n} and nvidia.com/gpu: {n}", *edits
+    )
+
+
+@check("LLM022")
+def max_model_len_unset(ctx: Context) -> Iterator[Finding]:
+    threshold = int(ctx.param("long-context-threshold"))
+    target = int(ctx.param("max-model-len"))
+    for s in ctx.inference_servers():
+        fw = s.framework
+        if fw is None or not fw.uses_vllm_engine or s.flag("max_len") is not None:
+            continue
+        ctx_len = s.context_length()
+        if ctx_len is None or ctx_len < threshold:
+            continue
+        c = s.container
+        fix = None
+        if not s.in_shell:
+            flag = fw.flag_names("max_len")[0]
+            fix = make_fix(
+                "unsafe",
+                f"add {flag}={target} (parameter max-model-len)",
+                AppendItem(c.obj.target, (*c.path, "args"), f"{flag}={target}"),
+            )
+        msg = (
+            f"{s.model()} supports {ctx_len:,} tokens and no --max-model-len is set: vLLM sizes for the full "
+            "context and refuses to start when the KV cache cannot hold one such sequence "
+            '("max seq len … is larger than the maximum number of tokens that can be stored in KV cache"), '
+            "or starves batching; cap it at what your traffic needs"
+        )
+        mf = s.flag("model")
+        if mf is not None:
+            obj, path, span = mf.anchor()
+        else:
+            obj, path, span = c.obj, (*c.path, "image"), None
+        yield ctx.finding("LLM022", obj, path, msg, container=c, fix=fix, span=span)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from typing import Any
 
 from llmlint.checks import Context, check, make_fix
-from llmlint.checks.common import handler, probe_budget, startup_need, threshold_for
+from llmlint.checks.common import PROBES, handler, probe_budget, startup_need, threshold_for
+from llmlint.graph.objects import Container, as_int
 from llmlint.model import Finding, SetValue
 
 
@@ -40,7 +42,11 @@ def missing_startup_probe(ctx: Context) -> Iterator[Finding]:
         fix = None
         if h is not None:
             period = 10
-            new = {h[0]: copy.deepcopy(h[1]), "periodSeconds": period, "failureThreshold": threshold_for(need, 0, period)}
+            new = {
+                h[0]: copy.deepcopy(h[1]),
+                "periodSeconds": period,
+                "failureThreshold": threshold_for(need, 0, period),
+            }
             fix = make_fix(
                 "safe",
                 f"add a startupProbe on the {key}'s {h[0]} handler allowing {new['failureThreshold'] * period} s",
@@ -73,3 +79,98 @@ def startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
             SetValue(c.obj.target, (*path, "failureThreshold"), n),
         )
         yield ctx.finding("LLM002", c.obj, at, msg, container=c, fix=fix)
+
+
+def _named_ports(c: Container) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for p in c.strings("ports"):
+        if isinstance(p, dict) and isinstance(p.get("name"), str):
+            n = as_int(p.get("containerPort"))
+            if n is not None:
+                out[p["name"]] = n
+    return out
+
+
+def _probe_port(probe: dict[str, Any]) -> tuple[str, Any] | None:
+    for key in ("httpGet", "tcpSocket", "grpc"):
+        h = probe.get(key)
+        if isinstance(h, dict) and "port" in h:
+            return key, h["port"]
+    return None
+
+
+@check("LLM014")
+def probe_port_mismatch(ctx: Context) -> Iterator[Finding]:
+    for s in ctx.inference_servers():
+        port = s.port()
+        fw = s.framework
+        if port is None or fw is None:
+            continue
+        c = s.container
+        named = _named_ports(c)
+        for kind in PROBES:
+            probe = c.probe(kind)
+            if probe is None:
+                continue
+            found = _probe_port(probe)
+            if found is None:
+                continue
+            key, raw = found
+            if isinstance(raw, str) and as_int(raw) is None:
+                resolved = named.get(raw)
+                if resolved is None:
+                    why = f"the named port {raw!r} is not declared in the container's ports"
+                elif resolved in (port, *fw.extra_ports):
+                    continue
+                else:
+                    why = f"the named port {raw!r} is {resolved}"
+            else:
+                n = as_int(raw)
+                if n is None or n == port or (key == "grpc" and n in fw.extra_ports):
+                    continue
+                why = f"port {n}"
+            msg = (
+                f"{kind} checks {why}, but {fw.title} listens on {port}: the probe never succeeds and the "
+                "pod is restarted or never becomes Ready"
+            )
+            path = (*c.path, kind, key, "port")
+            fix = make_fix("safe", f"point the {kind} at port {port}", SetValue(c.obj.target, path, port))
+            yield ctx.finding("LLM014", c.obj, path, msg, container=c, fix=fix)
+
+
+def _health_path(path: str) -> str:
+    p = path.split("?", 1)[0]
+    return p.rstrip("/") or "/"
+
+
+@check("LLM015")
+def probe_path_not_health_endpoint(ctx: Context) -> Iterator[Finding]:
+    for s in ctx.inference_servers():
+        fw = s.framework
+        if fw is None:
+            continue
+        c = s.container
+        for kind in PROBES:
+            probe = c.probe(kind)
+            h = (probe or {}).get("httpGet")
+            if not isinstance(h, dict):
+                continue
+            raw = h.get("path", "/")
+            path = _health_path(str(raw))
+            allowed = fw.live_paths if kind == "livenessProbe" else fw.ready_paths
+            if path in {_health_path(p) for p in allowed}:
+                continue
+            right = allowed[0]
+            served = path in {_health_path(p) for p in fw.other_paths}
+            what = "serves it, but not as a health check" if served else "does not serve it (404)"
+            msg = (
+                f"{kind} requests {raw!r}: {fw.title} {what}; its health endpoint is {right!r}, so the probe "
+                f"{'restarts a healthy server' if kind == 'livenessProbe' else 'never lets the pod become Ready'}"
+            )
+            at = (*c.path, kind, "httpGet", "path") if "path" in h else (*c.path, kind, "httpGet")
+            fix = make_fix(
+                "safe",
+                f"use {right} for the {kind}",
+                SetValue(c.obj.target, (*c.path, kind, "httpGet", "path"), right),
+            )
+            yield ctx.finding("LLM015", c.obj, at, msg, container=c, fix=fix)

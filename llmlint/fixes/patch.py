@@ -12,6 +12,11 @@ class EditError(Exception):
     pass
 
 
+def _path_key(path: Path) -> tuple[tuple[int, int, str], ...]:
+    """Sort key for paths: list indexes numerically (removals go highest index first)."""
+    return tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in path)
+
+
 def _walk(data: Any, path: Path) -> Any:
     for step in path:
         try:
@@ -30,7 +35,7 @@ def _set(data: Any, path: Path, value: Any) -> None:
             node[step] = nxt
         node = nxt
     last = path[-1]
-    if isinstance(node, dict) or isinstance(node, list) and isinstance(last, int):
+    if isinstance(node, dict) or (isinstance(node, list) and isinstance(last, int)):
         node[last] = copy.deepcopy(value)  # type: ignore[index]
     else:
         raise EditError(f"cannot set {last!r} in a {type(node).__name__}")
@@ -69,13 +74,16 @@ def apply_to_data(docs: dict[int, Any], edits: list[Edit]) -> list[Any]:
                 lst.append(copy.deepcopy(e.value))
             else:
                 raise EditError(f"{'/'.join(map(str, path))} is not a list")
-    for r in sorted(removes, key=lambda r: (r.target.doc_index, r.path), reverse=True):
+    for r in sorted(removes, key=lambda r: (r.target.doc_index, _path_key(r.path)), reverse=True):
         root = docs[r.target.doc_index]
         path = (*r.target.prefix, *r.path)
-        lst = _walk(root, path[:-1])
-        if not isinstance(lst, list):
-            raise EditError(f"{'/'.join(map(str, path[:-1]))} is not a list")
-        del lst[int(path[-1])]
+        parent, last = _walk(root, path[:-1]), path[-1]
+        if isinstance(parent, list) and isinstance(last, int):
+            del parent[last]
+        elif isinstance(parent, dict) and last in parent:
+            del parent[last]
+        else:
+            raise EditError(f"cannot remove {'/'.join(map(str, path))}")
     return added
 
 
@@ -111,8 +119,11 @@ def json_patch(obj: Any, edits: list[Edit]) -> list[dict[str, Any]]:
         # SetValue (or an append to a missing list): add at the first missing step, replace if it exists
         node = obj
         for i, step in enumerate(path):
-            exists = isinstance(node, dict) and step in node and node[step] is not None or (
-                isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
+            exists = (
+                (isinstance(node, dict)
+                and step in node
+                and node[step] is not None)
+                or (isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node))
             )
             if not exists:
                 nested: Any = copy.deepcopy(value)
@@ -123,7 +134,7 @@ def json_patch(obj: Any, edits: list[Edit]) -> list[dict[str, Any]]:
             node = node[step]
         else:
             ops.append({"op": "replace", "path": pointer(path), "value": copy.deepcopy(value)})
-    for r in sorted(removes, key=lambda r: r.path, reverse=True):
+    for r in sorted(removes, key=lambda r: _path_key(r.path), reverse=True):
         ops.append({"op": "remove", "path": pointer(r.path)})
     return ops
 

@@ -46,7 +46,9 @@ def annotate(result: ScanResult) -> None:
         obj = by_target.get(main)
         if obj is not None:
             try:
-                fix.json_patch = json_patch(obj.data, [e for e in fix.edits if e.target == main and not isinstance(e, AddDocument)])
+                fix.json_patch = json_patch(
+                    obj.data, [e for e in fix.edits if e.target == main and not isinstance(e, AddDocument)]
+                )
             except EditError:
                 fix.json_patch = None
         fix.patch_target = main.ref if main != f.target else None
@@ -61,6 +63,9 @@ def annotate(result: ScanResult) -> None:
         except EditError:
             diffs = []
         fix.diff = "".join(diffs) or None
+        for secret in fix.redact:
+            if fix.diff:
+                fix.diff = fix.diff.replace(secret, secret[:3] + "…")
 
 
 @dataclass
@@ -73,7 +78,9 @@ class FixOutcome:
 
 
 def _wanted(f: Finding, unsafe: bool) -> bool:
-    return f.fix is not None and not f.suppressed and (f.fix.safety == "safe" or unsafe) and f.file is not None
+    return (
+        f.fix is not None and not f.suppressed and (f.fix.safety == "safe" or unsafe) and f.file is not None
+    )
 
 
 def fix_loop(result: ScanResult, settings: Settings, *, unsafe: bool) -> FixOutcome:
@@ -116,7 +123,9 @@ def fix_loop(result: ScanResult, settings: Settings, *, unsafe: bool) -> FixOutc
                 # find the culprit: apply the fixes one at a time
                 text = src.text
                 for fx in fixes:
-                    probe = SourceText(src.name, src.path, text, src.bom, src.newline, src.is_json, src.raw, src.mode)
+                    probe = SourceText(
+                        src.name, src.path, text, src.bom, src.newline, src.is_json, src.raw, src.mode
+                    )
                     ld = load(probe, prefilter=False)
                     try:
                         text = fix_text(probe, {d.index: d for d in ld.documents}, fx)
@@ -138,7 +147,10 @@ def fix_loop(result: ScanResult, settings: Settings, *, unsafe: bool) -> FixOutc
             else:
                 loaded.append(ld)
         current = analyse(
-            loaded, settings, errors=[e for e in current.errors if e.file not in new_texts], files=current.files
+            loaded,
+            settings,
+            errors=[e for e in current.errors if e.file not in new_texts],
+            files=current.files,
         )
         current.errors.extend(e for ld in loaded if ld.source.name in new_texts for e in ld.errors)
     outcome.result = current

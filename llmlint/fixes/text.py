@@ -64,6 +64,7 @@ class _Doc:
         self.root = node
         self.base = doc.start
         self.step, self.seq_offset = self._style(node)
+        self._flow_inserts: set[int] = set()
 
     @staticmethod
     def _style(node: yaml.Node) -> tuple[int, int]:
@@ -81,6 +82,12 @@ class _Doc:
             elif isinstance(n, yaml.SequenceNode):
                 stack.extend(n.value)
         return (step if step > 0 else 2), (seq if seq >= 0 else 2)
+
+    def _inserted(self, node: yaml.Node) -> bool:
+        """Whether an insertion into this flow collection was already made (the next needs a comma)."""
+        seen = id(node) in self._flow_inserts
+        self._flow_inserts.add(id(node))
+        return seen
 
     def abs(self, index: int) -> int:
         return self.base + index
@@ -161,14 +168,16 @@ class _Doc:
             close = self.abs(mapping.end_mark.index) - 1
             if self.src.text[close] != "}":
                 raise EditError("unexpected flow mapping end")
-            sep = ", " if mapping.value else ""
+            sep = ", " if mapping.value or self._inserted(mapping) else ""
             return Splice(close, close, f"{sep}{render.flow(key)}: {render.flow(value)}", depth)
         col = mapping.value[0][0].start_mark.column
         if isinstance(value, dict | list) and value:
             lines = [f"{' ' * col}{render.scalar(key)}:"]
             lines += render.block(value, self.indent_for(value, col), self.step, self.seq_offset)
         else:
-            lines = [f"{' ' * col}{render.scalar(key)}: {render.scalar(value) if not isinstance(value, dict | list) else render.flow(value)}"]
+            lines = [
+                f"{' ' * col}{render.scalar(key)}: {render.scalar(value) if not isinstance(value, dict | list) else render.flow(value)}"
+            ]
         at = self.eol(self.abs(content_end(mapping)))
         return Splice(at, at, self.lines(lines, at), depth)
 
@@ -180,11 +189,15 @@ class _Doc:
                 close = self.abs(node.end_mark.index) - 1
                 if self.src.text[close] != "]":
                     raise EditError("unexpected flow sequence end")
-                sep = ", " if node.value else ""
+                sep = ", " if node.value or self._inserted(node) else ""
                 return [Splice(close, close, f"{sep}{render.flow(value)}", len(path))]
             col = node.start_mark.column
             at = self.eol(self.abs(content_end(node)))
-            return [Splice(at, at, self.lines(render.block([value], col, self.step, self.seq_offset), at), len(path))]
+            return [
+                Splice(
+                    at, at, self.lines(render.block([value], col, self.step, self.seq_offset), at), len(path)
+                )
+            ]
         return self.set_value(path, [value])
 
     def replace_in_string(self, path: Path, e: ReplaceInString) -> list[Splice]:
@@ -204,25 +217,37 @@ class _Doc:
         return [Splice(off, off + len(e.old), new, len(path))]
 
     def remove_item(self, path: Path) -> list[Splice]:
+        """Remove a list item, or a mapping key with its value (whole lines in block style)."""
         chain = _chain(self.root, path)
         if len(chain) - 1 != len(path) or len(chain) < 2:
             raise EditError("the item to remove is not there")
-        seq, item = chain[-2][1], chain[-1][1]
-        if not isinstance(seq, yaml.SequenceNode):
-            raise EditError("not a list item")
+        parent, (key, item) = chain[-2][1], chain[-1]
         text = self.src.text
-        start = self.abs(item.start_mark.index)
-        if seq.flow_style:
-            idx = seq.value.index(item)
-            end = self.abs(item.end_mark.index)
-            if idx + 1 < len(seq.value):
-                end = self.abs(seq.value[idx + 1].start_mark.index)
+        first = key if key is not None else item
+        start = self.abs(first.start_mark.index)
+        flow = getattr(parent, "flow_style", False)
+        if isinstance(parent, yaml.MappingNode):
+            siblings = [k for k, _ in parent.value]
+            idx = siblings.index(key)
+            ends = [self.abs(v.end_mark.index) for _, v in parent.value]
+            starts = [self.abs(k.start_mark.index) for k in siblings]
+        elif isinstance(parent, yaml.SequenceNode):
+            idx = parent.value.index(item)
+            ends = [self.abs(v.end_mark.index) for v in parent.value]
+            starts = [self.abs(v.start_mark.index) for v in parent.value]
+        else:
+            raise EditError("not a list item or mapping key")
+        if flow:
+            end = ends[idx]
+            if idx + 1 < len(starts):
+                end = starts[idx + 1]
             elif idx > 0:
-                start = self.abs(seq.value[idx - 1].end_mark.index)
+                start = ends[idx - 1]
             return [Splice(start, end, "", len(path))]
         line_start = text.rfind("\n", 0, start) + 1
-        if text[line_start:start].strip() != "-":
-            raise EditError("the list item shares its line")
+        lead = text[line_start:start].strip()
+        if lead not in ("", "-") or (lead == "-" and key is not None):
+            raise EditError("the item shares its line with another")
         end = self.eol(self.abs(content_end(item)))
         return [Splice(line_start, end, "", len(path))]
 
@@ -238,18 +263,48 @@ class _Doc:
         return [Splice(at, at, self.nl(body), -1)]
 
 
-def splices(src: SourceText, docs: dict[int, Document], fix: Fix) -> list[Splice]:
-    """The splices of ``fix``'s edits that fall in ``src``."""
+def _merge(a: Any, b: Any) -> Any:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = _merge(out[k], v) if k in out else v
+        return out
+    if isinstance(a, list) and isinstance(b, list):
+        return a + b
+    return b
+
+
+def _edit_splices(d: _Doc, items: list[tuple[int, Edit, Path]]) -> list[Splice]:
+    """Splices for one document's edits of one fix.
+
+    Edits that create the same missing key (two limits of one new ``resources.limits``, a volume and its
+    list) are merged into one insertion, and removals from one flow list into one rewrite of it, so the
+    edits of a fix never collide with each other.
+    """
     out: list[Splice] = []
-    cache: dict[int, _Doc] = {}
-    for order, e in enumerate(fix.edits):
-        if e.target.source != src.name:
-            continue
-        doc = docs.get(e.target.doc_index)
-        if doc is None:
-            raise EditError("the document to edit was not loaded")
-        d = cache.get(e.target.doc_index) or cache.setdefault(e.target.doc_index, _Doc(src, doc))
-        path = (*e.target.prefix, *getattr(e, "path", ()))
+    creates: dict[Path, tuple[int, Any]] = {}
+    flow_removals: dict[Path, tuple[int, list[int]]] = {}
+    for order, e, path in items:
+        if isinstance(e, SetValue | AppendItem):
+            chain = _chain(d.root, path)
+            depth = len(chain) - 1
+            node = chain[-1][1]
+            existing_list = isinstance(e, AppendItem) and depth == len(path) and isinstance(node, yaml.SequenceNode)
+            if depth < len(path) and not existing_list:
+                value: Any = [e.value] if isinstance(e, AppendItem) else e.value
+                cut = depth if _is_null(node) and depth > 0 else depth + 1
+                for step in reversed(path[cut:]):
+                    value = {step: value}
+                key = path[:cut]
+                prev = creates.get(key)
+                creates[key] = (prev[0], _merge(prev[1], value)) if prev else (order, value)
+                continue
+        if isinstance(e, RemoveItem) and isinstance(path[-1], int):
+            parent = _chain(d.root, path[:-1])
+            if len(parent) - 1 == len(path) - 1 and isinstance(parent[-1][1], yaml.SequenceNode) and parent[-1][1].flow_style:
+                first, idx = flow_removals.get(path[:-1], (order, []))
+                flow_removals[path[:-1]] = (first, [*idx, path[-1]])
+                continue
         if isinstance(e, SetValue):
             new = d.set_value(path, e.value)
         elif isinstance(e, AppendItem):
@@ -262,7 +317,36 @@ def splices(src: SourceText, docs: dict[int, Document], fix: Fix) -> list[Splice
             new = d.add_document(e.value)
         else:  # pragma: no cover - the Edit union is closed
             raise EditError(f"unknown edit {e!r}")
-        out += [Splice(s.start, s.end, s.text, s.depth, order) for s in new]
+        out += [Splice(sp.start, sp.end, sp.text, sp.depth, order) for sp in new]
+    for key, (order, value) in creates.items():
+        out += [Splice(sp.start, sp.end, sp.text, sp.depth, order) for sp in d.set_value(key, value)]
+    for key, (order, drop) in flow_removals.items():
+        seq = _chain(d.root, key)[-1][1]
+        text = d.src.text
+        kept = [
+            text[d.abs(v.start_mark.index) : d.abs(v.end_mark.index)]
+            for i, v in enumerate(seq.value)
+            if i not in set(drop)
+        ]
+        start, end = d.abs(seq.start_mark.index), d.abs(seq.end_mark.index)
+        out.append(Splice(start, end, "[" + ", ".join(kept) + "]", len(key), order))
+    return out
+
+
+def splices(src: SourceText, docs: dict[int, Document], fix: Fix) -> list[Splice]:
+    """The splices of ``fix``'s edits that fall in ``src``."""
+    by_doc: dict[int, list[tuple[int, Edit, Path]]] = {}
+    for order, e in enumerate(fix.edits):
+        if e.target.source != src.name:
+            continue
+        path = (*e.target.prefix, *getattr(e, "path", ()))
+        by_doc.setdefault(e.target.doc_index, []).append((order, e, path))
+    out: list[Splice] = []
+    for index, items in by_doc.items():
+        doc = docs.get(index)
+        if doc is None:
+            raise EditError("the document to edit was not loaded")
+        out += _edit_splices(_Doc(src, doc), items)
     return out
 
 
@@ -310,7 +394,7 @@ def verify(src: SourceText, docs: dict[int, Document], new_text: str, edits: lis
         if i in expected:
             text = new_text if src.is_json else new_docs[j].text
             try:
-                got = yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader
+                got = yaml.load(text, Loader=_Loader)
             except yaml.YAMLError as exc:
                 raise EditError(f"the edited document does not parse: {exc}") from exc
             if got != expected[i]:
@@ -318,7 +402,7 @@ def verify(src: SourceText, docs: dict[int, Document], new_text: str, edits: lis
         for value in added.get(i, []):
             shift += 1
             try:
-                got = yaml.load(new_docs[i + shift].text, Loader=_Loader)  # noqa: S506
+                got = yaml.load(new_docs[i + shift].text, Loader=_Loader)
             except (yaml.YAMLError, IndexError) as exc:
                 raise EditError(f"the new document does not parse: {exc}") from exc
             if got != value:

@@ -21,6 +21,7 @@ from llmlint.graph.objects import (
 )
 from llmlint.graph.selectors import matches
 from llmlint.manifest.loader import Document
+from llmlint.manifest.positions import locate
 from llmlint.model import InputError, ObjectRef, Path, Target
 
 # kind → (path of the pod template, path of the replica count); the template holds metadata + spec.
@@ -77,7 +78,9 @@ def _ref(data: JsonMap) -> ObjectRef:
     def s(v: Any) -> str | None:
         return v if isinstance(v, str) else (str(v) if v is not None else None)
 
-    return ObjectRef(s(data.get("apiVersion")), s(data.get("kind")), s(md.get("namespace")), s(md.get("name")))
+    return ObjectRef(
+        s(data.get("apiVersion")), s(data.get("kind")), s(md.get("namespace")), s(md.get("name"))
+    )
 
 
 def _template(
@@ -189,24 +192,30 @@ def _inference_service(obj: K8sObject) -> Workload | None:
     return w
 
 
-def _check_shape(obj: K8sObject) -> InputError | None:
-    """Objects a rule reads must have the shape the API requires; say where they do not."""
-    if obj.kind in _TEMPLATE_PATHS or obj.kind in ("LeaderWorkerSet", "InferenceService", "Pod"):
-        if not isinstance(obj.data.get("spec"), dict):
-            return InputError(None, None, f"{obj.ref.label()} has no 'spec' mapping")
+def _check_shape(obj: K8sObject) -> tuple[str, Path] | None:
+    """Objects a rule reads must have the shape the API requires; say what is wrong and where."""
     if not obj.ref.kind:
-        return InputError(None, None, "document has no 'kind'")
+        return "document has no 'kind'", ()
+    if obj.kind in WORKLOAD_KINDS and not isinstance(obj.data.get("spec"), dict):
+        return f"{obj.ref.label()} has no 'spec' mapping", ("kind",)
+    rpath = _TEMPLATE_PATHS.get(obj.kind, (None, None))[1]
+    if rpath is not None:
+        raw = dig(obj.data, *rpath)
+        if raw is not None and as_int(raw) is None:
+            return f"{'.'.join(map(str, rpath))} must be an integer, not {raw!r}", rpath
     return None
 
 
 def objects_of(data: Any, target: Target, doc: Document | None) -> Iterator[K8sObject | InputError]:
     if not isinstance(data, dict):
-        yield InputError(None, None, f"document is a {type(data).__name__}, not a Kubernetes object (a mapping)")
+        yield InputError(
+            None, None, f"document is a {type(data).__name__}, not a Kubernetes object (a mapping)"
+        )
         return
     if "kind" not in data and "apiVersion" not in data:
         return  # not a Kubernetes object (Helm values, Chart.yaml, a dashboard): nothing to lint
     ref = _ref(data)
-    if ref.kind == "List" or (ref.kind or "").endswith("List") and isinstance(data.get("items"), list):
+    if ref.kind == "List" or ((ref.kind or "").endswith("List") and isinstance(data.get("items"), list)):
         for i, item in enumerate(as_list(data.get("items"))):
             if isinstance(item, dict):
                 sub = Target(target.source, target.doc_index, (*target.prefix, "items", i), _ref(item))
@@ -228,12 +237,18 @@ def build(documents: Iterable[Document], extra: Iterable[K8sObject] = ()) -> Gra
     for obj in extra:
         g.add(obj)
     for obj in g.objects:
-        err = _check_shape(obj)
-        if err is not None:
+        bad = _check_shape(obj)
+        if bad is not None:
+            message, path = bad
+            err = InputError(None, None, message)
             if obj.doc is not None:
                 err.file, err.line = obj.doc.source.name, obj.doc.line0 + 1
+                loc = locate(obj.doc, (*obj.target.prefix, *path)) if path else None
+                if loc is not None:
+                    err.line, err.column = loc.line_col()
             g.errors.append(err)
-            continue
+            if obj.kind in WORKLOAD_KINDS and not isinstance(obj.data.get("spec"), dict):
+                continue
         w = _workload(obj)
         if w is not None:
             g.workloads.append(w)

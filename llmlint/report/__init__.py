@@ -11,7 +11,7 @@ FORMATS = ("text", "json", "sarif", "github", "junit")
 
 
 def finding_json(f: Finding, refs: dict[Any, Any] | None = None) -> dict[str, Any]:
-    fix = None
+    fix: dict[str, Any] | None = None
     if f.fix is not None:
         fix = {
             "safety": f.fix.safety,

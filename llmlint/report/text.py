@@ -32,7 +32,15 @@ def _lines(result: ScanResult, extra: dict[str, Any]) -> list[list[Segment]]:
                 ]
             )
             if f.fix is not None:
-                out.append([(" " * 12, ""), (f"fix ({f.fix.safety}): {f.fix.description}", "green" if f.fix.safety == "safe" else "cyan")])
+                out.append(
+                    [
+                        (" " * 12, ""),
+                        (
+                            f"fix ({f.fix.safety}): {f.fix.description}",
+                            "green" if f.fix.safety == "safe" else "cyan",
+                        ),
+                    ]
+                )
         out.append([])
     active = result.active
     counts = {s: sum(1 for f in active if f.severity == s) for s in ("error", "warning", "info")}

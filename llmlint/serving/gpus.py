@@ -52,7 +52,9 @@ def _by_memory(candidates: list[str], mib: float) -> Gpu | None:
     best = None
     for c in candidates:
         g = gpu(c)
-        if g is not None and (best is None or abs(g.memory_gib * 1024 - mib) < abs(best.memory_gib * 1024 - mib)):
+        if g is not None and (
+            best is None or abs(g.memory_gib * 1024 - mib) < abs(best.memory_gib * 1024 - mib)
+        ):
             best = g
     return best
 
@@ -78,7 +80,8 @@ def from_labels(labels: dict[str, str]) -> tuple[Gpu, int | None, str] | None:
             continue
         amb = data.get("ambiguous_aliases", {}).get(value)
         if amb:
-            g = _by_memory(amb, memory) if memory is not None else gpu(min(amb, key=lambda n: gpu(n).memory_gib if gpu(n) else 0))
+            # without a memory label assume the smallest: a fit check must not be optimistic
+            g = _by_memory(amb, memory if memory is not None else 0.0)
             if g is not None:
                 return g, None, f"{key}={value}"
             continue
@@ -90,7 +93,11 @@ def from_labels(labels: dict[str, str]) -> tuple[Gpu, int | None, str] | None:
 
 def selector_labels(spec: dict[str, Any]) -> dict[str, str]:
     """Node labels a pod spec requires: its nodeSelector and single-valued ``In`` node-affinity terms."""
-    out = {str(k): str(v) for k, v in (spec.get("nodeSelector") or {}).items()} if isinstance(spec.get("nodeSelector"), dict) else {}
+    out = (
+        {str(k): str(v) for k, v in (spec.get("nodeSelector") or {}).items()}
+        if isinstance(spec.get("nodeSelector"), dict)
+        else {}
+    )
     aff = spec.get("affinity")
     terms: Any = None
     if isinstance(aff, dict):
@@ -101,6 +108,11 @@ def selector_labels(spec: dict[str, Any]) -> dict[str, str]:
                 terms = req.get("nodeSelectorTerms")
     if isinstance(terms, list) and len(terms) == 1 and isinstance(terms[0], dict):
         for e in terms[0].get("matchExpressions") or []:
-            if isinstance(e, dict) and e.get("operator") == "In" and isinstance(e.get("values"), list) and len(e["values"]) == 1:
+            if (
+                isinstance(e, dict)
+                and e.get("operator") == "In"
+                and isinstance(e.get("values"), list)
+                and len(e["values"]) == 1
+            ):
                 out.setdefault(str(e.get("key")), str(e["values"][0]))
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -15,8 +16,18 @@ _ANNOTATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([BbMmTt]?)\s*$")
 
 # (regex over the precision/quantization words, bytes per parameter)
 _PRECISIONS: tuple[tuple[re.Pattern[str], float], ...] = (
-    (re.compile(r"(?i)(^|[^a-z0-9])(awq|gptq|int4|w4a16|4bit|4-bit|nf4|bnb-4bit|bitsandbytes|gguf|q4(_[a-z0-9_]+)?|marlin|exl2)([^a-z0-9]|$)"), 0.5),
-    (re.compile(r"(?i)(^|[^a-z0-9])(fp8|int8|w8a8|w8a16|8bit|8-bit|q8(_0)?|eetq|fbgemm-fp8|fbgemm_fp8|nvfp8|mxfp8)([^a-z0-9]|$)"), 1.0),
+    (
+        re.compile(
+            r"(?i)(^|[^a-z0-9])(awq|gptq|int4|w4a16|4bit|4-bit|nf4|bnb-4bit|bitsandbytes|gguf|q4(_[a-z0-9_]+)?|marlin|exl2)([^a-z0-9]|$)"
+        ),
+        0.5,
+    ),
+    (
+        re.compile(
+            r"(?i)(^|[^a-z0-9])(fp8|int8|w8a8|w8a16|8bit|8-bit|q8(_0)?|eetq|fbgemm-fp8|fbgemm_fp8|nvfp8|mxfp8)([^a-z0-9]|$)"
+        ),
+        1.0,
+    ),
     (re.compile(r"(?i)(^|[^a-z0-9])(fp4|nvfp4|mxfp4)([^a-z0-9]|$)"), 0.5),
     (re.compile(r"(?i)(^|[^a-z0-9])(float32|fp32)([^a-z0-9]|$)"), 4.0),
 )
@@ -90,7 +101,7 @@ def load_seconds(weight_gb: float, *, fixed_seconds: float, bandwidth_mb_s: floa
     """
     pts = [(0.0, min(fixed_seconds, ARTICLE_POINTS[0][1]))] + [(p * 2.0, s) for p, s in ARTICLE_POINTS]
     floor = pts[-1][1]
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(pts):
         if weight_gb <= x1:
             floor = y0 + (y1 - y0) * (weight_gb - x0) / (x1 - x0)
             break

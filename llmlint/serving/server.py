@@ -60,7 +60,11 @@ class Flag:
     def value_origin(self) -> Origin | None:
         if self.env is not None:
             src = self.env.source
-            return Origin(src.obj, src.path, 0, len(self.value or "")) if src and self.value is not None else None
+            return (
+                Origin(src.obj, src.path, 0, len(self.value or ""))
+                if src and self.value is not None
+                else None
+            )
         if self.value_word is None or self.value is None:
             return None
         return self.value_word.origin(self.value_start, self.value_start + len(self.value))
@@ -215,9 +219,7 @@ def parse_flags(fw: Framework, words: list[Word]) -> tuple[list[Flag], list[Word
                 nxt = words[i + 1] if i + 1 < len(words) else None
                 takes = _takes_value(fw, t)
                 if takes is None:
-                    takes = not _BOOLEAN_HINT.match(t) or bool(
-                        nxt and nxt.text.lower() in ("true", "false")
-                    )
+                    takes = not _BOOLEAN_HINT.match(t) or bool(nxt and nxt.text.lower() in ("true", "false"))
                 if nxt is not None and takes and (not nxt.text.startswith("-") or _NUMBER.match(nxt.text)):
                     flags.append(Flag(t, nxt.text, w, nxt, 0))
                     i += 1
@@ -270,9 +272,13 @@ def analyse(container: Container, find_configmap: Callable[[str], K8sObject | No
             return None
         return Server(container, None, env, chosen, in_shell=in_shell)
     words, found = _server_args(chosen)
-    if not found and has_command and not in_shell and fw.shell_entrypoint and by_command(
-        " ".join(w.text for w in argv)
-    ) is None:
+    if (
+        not found
+        and has_command
+        and not in_shell
+        and fw.shell_entrypoint
+        and by_command(" ".join(w.text for w in argv)) is None
+    ):
         # ``command`` overrides the image's entrypoint with something we do not recognise (a wrapper
         # script): its flags may still be the server's, so read them.
         words = argv[1:]
@@ -283,8 +289,10 @@ def analyse(container: Container, find_configmap: Callable[[str], K8sObject | No
         given = {f.name for f in flags}
         for var in env.values():
             flag = "--" + var.name.lower().replace("_", "-")
-            if var.value is not None and flag not in given and any(
-                flag in names for names in fw.flags.values()
+            if (
+                var.value is not None
+                and flag not in given
+                and any(flag in names for names in fw.flags.values())
             ):
                 flags.insert(0, Flag(flag, var.value, Word("", [], var.item), None, env=var))
     _, tag = image_repository(container.image)
