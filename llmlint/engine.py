@@ -11,9 +11,9 @@ from typing import Any
 
 from llmlint import catalog
 from llmlint.checks import Context, load_all
-from llmlint.graph.index import Graph, build
+from llmlint.graph.index import Graph, add_documents, build, configmap_references
 from llmlint.graph.objects import K8sObject
-from llmlint.manifest.loader import Document, Loaded, SourceText, decode, load, read_file
+from llmlint.manifest.loader import Document, Loaded, SourceText, decode, load, parse_document, read_file
 from llmlint.manifest.positions import line_col_of, locate, substring_offset
 from llmlint.model import SEVERITY_RANK, Finding, InputError, Target
 from llmlint.sources.files import FileRef, discover
@@ -122,6 +122,7 @@ def analyse(
 ) -> ScanResult:
     docs = [d for ld in loaded for d in ld.documents]
     graph = build(docs, extra)
+    docs += _parse_deferred(graph, loaded)
     ctx = Context(graph, settings.params, cluster)
     findings: list[Finding] = []
     rules = catalog.rules()
@@ -147,6 +148,32 @@ def analyse(
     findings.sort(key=Finding.sort_key)
     all_errors = list(errors or []) + graph.errors
     return ScanResult(findings, all_errors, loaded, graph, files)
+
+
+def _parse_deferred(graph: Graph, loaded: list[Loaded]) -> list[Document]:
+    """Parse the ConfigMaps the prefilter held back that a parsed workload refers to."""
+    pending = [(ld, d) for ld in loaded for d in ld.deferred]
+    if not pending:
+        return []
+    names = configmap_references(graph)
+    if not names:
+        return []
+    parsed: list[Document] = []
+    for ld, d in pending:
+        text = d.source.text[d.start : d.end]
+        if not any(n in text for n in names):
+            continue
+        ld.deferred.remove(d)
+        err = parse_document(d)
+        if err is not None:
+            graph.errors.append(err)
+            continue
+        if d.data is None:
+            continue
+        ld.documents.append(d)
+        parsed.append(d)
+    add_documents(graph, parsed)
+    return parsed
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

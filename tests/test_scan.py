@@ -368,7 +368,11 @@ def test_exit_codes(tmp_path: Path) -> None:
     assert cli("scan", *sel, str(tmp_path / "good.yaml"))[0] == 0
     write(tmp_path, "bad.yaml", vllm(extra_args="            - --gpu-memory-utilization=0.99"))
     assert cli("scan", *sel, str(tmp_path / "bad.yaml"))[0] == 1
-    write(tmp_path, "broken.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: x\n")
+    write(
+        tmp_path,
+        "broken.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: x\nspec: {containers: [{image: vllm/vllm-openai}]}\n",
+    )
     code, out, err = cli("scan", str(tmp_path))
     assert code == 2  # errors win over findings
     assert "broken.yaml:" in err and "Traceback" not in out + err
@@ -386,7 +390,8 @@ def test_exit_codes(tmp_path: Path) -> None:
         ),
         ("bin.yaml", "\x00\x01\x02binary", "binary"),
         ("scalar.yaml", "apiVersion: v1\nkind: Pod\n---\n- just\n- a list\n", "not a Kubernetes object"),
-        ("nospec.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n", "no 'spec'"),
+        ("notyaml2.yaml", "this: is: not: yaml\n", "invalid YAML"),
+        ("nospec.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: vllm}\n", "no 'spec'"),
     ],
 )
 def test_bad_input_is_one_clear_error(tmp_path: Path, name: str, content: str, needle: str) -> None:

@@ -212,7 +212,7 @@ def objects_of(data: Any, target: Target, doc: Document | None) -> Iterator[K8sO
             None, None, f"document is a {type(data).__name__}, not a Kubernetes object (a mapping)"
         )
         return
-    if "kind" not in data and "apiVersion" not in data:
+    if "kind" not in data:
         return  # not a Kubernetes object (Helm values, Chart.yaml, a dashboard): nothing to lint
     ref = _ref(data)
     if ref.kind == "List" or ((ref.kind or "").endswith("List") and isinstance(data.get("items"), list)):
@@ -224,8 +224,8 @@ def objects_of(data: Any, target: Target, doc: Document | None) -> Iterator[K8sO
     yield K8sObject(data, Target(target.source, target.doc_index, target.prefix, ref), doc)
 
 
-def build(documents: Iterable[Document], extra: Iterable[K8sObject] = ()) -> Graph:
-    g = Graph()
+def add_documents(g: Graph, documents: Iterable[Document]) -> list[K8sObject]:
+    added = []
     for doc in documents:
         base = Target(doc.source.name, doc.index, (), ObjectRef(None, None, None, None))
         for item in objects_of(doc.data, base, doc):
@@ -234,6 +234,30 @@ def build(documents: Iterable[Document], extra: Iterable[K8sObject] = ()) -> Gra
                 g.errors.append(item)
                 continue
             g.add(item)
+            added.append(item)
+    return added
+
+
+def configmap_references(g: Graph) -> set[str]:
+    """Names of the ConfigMaps the graph's containers read their environment from."""
+    names: set[str] = set()
+    for w in g.workloads:
+        for t in w.templates:
+            for c in t.all_containers():
+                for ef in as_list(c.data.get("envFrom")):
+                    n = dig(ef, "configMapRef", "name")
+                    if isinstance(n, str):
+                        names.add(n)
+                for e in c.env:
+                    n = dig(e, "valueFrom", "configMapKeyRef", "name")
+                    if isinstance(n, str):
+                        names.add(n)
+    return names
+
+
+def build(documents: Iterable[Document], extra: Iterable[K8sObject] = ()) -> Graph:
+    g = Graph()
+    add_documents(g, documents)
     for obj in extra:
         g.add(obj)
     for obj in g.objects:

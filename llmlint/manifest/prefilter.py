@@ -1,0 +1,89 @@
+"""Which documents a scan parses, decided from their text before any YAML is parsed.
+
+Most documents of a platform repository are not about LLM serving: CRDs, RBAC, the Deployments and
+Services of ordinary applications. Parsing them costs more than everything else a scan does, so a document
+is parsed only when some rule could read it:
+
+- kinds no rule reads (CRDs, RBAC, Services, Ingresses…) are skipped;
+- workloads are parsed only when their text names something a rule recognises: a GPU resource, a serving
+  framework's image or command, a persistent volume claim (shared model caches), a ``$(VAR)`` reference
+  (a command that may come from a ConfigMap), or a Hugging Face token;
+- Secrets only when they may hold a Hugging Face token (``hf_``, or its base64 ``aGZf``);
+- documents without a ``kind`` (Helm values, ``Chart.yaml``) are only checked to be YAML (libyaml's
+  parser, without building anything), which costs little;
+- ConfigMaps that may hold a token are parsed; the others are deferred, and parsed only when a parsed
+  workload refers to one of their names (``envFrom``, ``configMapKeyRef``).
+
+Documents that are skipped are not validated either: llmlint reports the YAML errors of what it lints
+(and of unrendered templates of lintable kinds), not of every file in the repository.
+``LLMLINT_NO_PREFILTER=1`` (Settings.prefilter) turns all of this off; the test suite checks that it
+changes no finding.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from llmlint.manifest.loader import Document
+from llmlint.model import InputError
+
+PARSE, SKIP, DEFER, CHECK = 0, 1, 2, 3
+
+ALWAYS = frozenset(
+    {"PersistentVolumeClaim", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy", "List"}
+    | {"LeaderWorkerSet", "InferenceService"}
+)
+WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"})
+
+_SERVING = re.compile(
+    r"nvidia\.com/gpu|amd\.com/gpu|vllm|sglang|text-generation|tgi|triton|nvcr\.io/nim|/nim/|llama|ollama"
+    r"|huggingface|kserve|model|persistentVolumeClaim|\$\(|hf_|HF_TOKEN|HUGGING",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"hf_|aGZf")
+_TEMPLATE = re.compile(r"\{\{-?\s*[.$\w(\"'/]")
+
+
+def decide(doc: Document) -> int:
+    text, start, end = doc.source.text, doc.start, doc.end
+    if text.find("kind", start, end) == -1:
+        return CHECK  # no kind: not a Kubernetes object (Helm values, Chart.yaml); only check it is YAML
+    if not doc.kind_certain:
+        return PARSE
+    kind = doc.kind_hint
+    if kind in ALWAYS:
+        return PARSE
+    if (kind in WORKLOADS or kind in ("Secret", "ConfigMap")) and _TEMPLATE.search(text, start, end):
+        return PARSE  # an unrendered Helm template: parsing it gives the user the error that says so
+    if kind in WORKLOADS:
+        return PARSE if _SERVING.search(text, start, end) else SKIP
+    if kind == "Secret":
+        return PARSE if _TOKEN.search(text, start, end) else SKIP
+    if kind == "ConfigMap":
+        return PARSE if _TOKEN.search(text, start, end) else DEFER
+    return SKIP
+
+
+def syntax_error(doc: Document) -> tuple[InputError | None, bool]:
+    """Run libyaml's parser over ``doc`` without building objects.
+
+    Returns the error if it is not YAML, and whether its root is something other than a mapping."""
+    not_mapping = False
+    try:
+        events = yaml.parse(doc.source.text[doc.start : doc.end], Loader=yaml.CSafeLoader)
+        for ev in events:
+            if isinstance(ev, yaml.DocumentStartEvent):
+                root = next(events)
+                not_mapping = isinstance(root, yaml.SequenceStartEvent) or (
+                    isinstance(root, yaml.ScalarEvent) and root.value not in ("", "~", "null")
+                )
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = doc.line0 + (mark.line + 1 if mark else 1)
+        col = mark.column + 1 if mark else None
+        return InputError(doc.source.name, line, f"invalid YAML: {exc.problem or exc.context}", col), False
+    except (yaml.YAMLError, RecursionError, MemoryError) as exc:
+        return InputError(doc.source.name, doc.line0 + 1, f"invalid YAML: {exc}"), False
+    return None, not_mapping
