@@ -8,9 +8,9 @@ cached as JSON, keyed by the files' sizes and modification times.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import zlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -85,12 +85,9 @@ def _rule_from(data: dict[str, Any]) -> Rule:
 
 
 def _cache_file(files: list[Path]) -> Path:
-    h = hashlib.sha1()
-    for f in files:
-        st = f.stat()
-        h.update(f"{f}:{st.st_size}:{st.st_mtime_ns};".encode())
+    key = "".join(f"{f}:{f.stat().st_size}:{f.stat().st_mtime_ns};" for f in files)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "llmlint" / f"catalog-{h.hexdigest()[:16]}.json"
+    return Path(base) / "llmlint" / f"catalog-{zlib.crc32(key.encode()):08x}-{len(files)}.json"
 
 
 @cache
@@ -111,6 +108,9 @@ def rules() -> dict[str, Rule]:
                 tmp = cached.with_suffix(f".{os.getpid()}.tmp")
                 tmp.write_text(json.dumps(raw), encoding="utf-8")
                 os.replace(tmp, cached)
+                for old in cached.parent.glob("catalog-*.json"):
+                    if old != cached:
+                        old.unlink(missing_ok=True)
             except OSError:
                 pass
     out = {r["id"]: _rule_from(r) for r in raw}

@@ -16,7 +16,7 @@ accepts ``_`` for ``-`` in option names. Both are honoured by :func:`is_known`.
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Iterator, Mapping
 import json
 import re
 from dataclasses import dataclass
@@ -57,11 +57,34 @@ class FlagSpec:
     missing_in: tuple[str, ...] = ()
 
 
+class _Specs(Mapping[str, FlagSpec]):
+    """Flag specs built from the raw JSON on first access (a scan looks up a handful of ~600)."""
+
+    def __init__(self, raw: dict[str, dict[str, Any]]) -> None:
+        self._raw = raw
+        self._built: dict[str, FlagSpec] = {}
+
+    def __getitem__(self, name: str) -> FlagSpec:
+        spec = self._built.get(name)
+        if spec is None:
+            spec = self._built[name] = _spec(name, self._raw[name])
+        return spec
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw
+
+
 @dataclass(frozen=True)
 class _Framework:
     versions: tuple[str, ...]
     keys: tuple[Version, ...]
-    flags: dict[str, FlagSpec]
+    flags: _Specs
     renamed: dict[str, str]
     abbrev: bool
     underscores: bool
@@ -109,7 +132,7 @@ def _load() -> dict[str, _Framework]:
             continue
         vers = tuple(str(v) for v in sec.get("versions", ()))
         keys = tuple(parse_version(v) or (0, 0, 0, 0, 0) for v in vers)
-        flags = {name: _spec(name, spec) for name, spec in sec.get("flags", {}).items()}
+        flags = _Specs(sec.get("flags", {}))
         out[fw] = _Framework(
             versions=vers,
             keys=keys,
@@ -218,5 +241,7 @@ def suggest(framework: str, flag: str, version: str | None = None) -> str | None
             return target
     pool = [n for n in _known_names(fw, listed) if n.startswith("--")] if name.startswith("--") \
         else _known_names(fw, listed)
+    import difflib
+
     close = difflib.get_close_matches(name, pool, n=1, cutoff=0.75)
     return close[0] if close else None

@@ -42,16 +42,15 @@ def _models() -> list[dict[str, Any]]:
         text = resources.files("llmlint").joinpath("data/models.json").read_text(encoding="utf-8")
     except (FileNotFoundError, OSError):
         return []
-    entries = json.loads(text).get("models", [])
-    for e in entries:
-        e["_rx"] = re.compile(e["pattern"])
-    return list(entries)
+    return list(json.loads(text).get("models", []))
 
 
+@cache
 def model_info(model: str) -> dict[str, Any]:
+    """The models.json entry for a model reference (patterns compile on first use, most specific first)."""
     for entry in _models():
-        if entry["_rx"].search(model):
-            return entry
+        if re.search(entry["pattern"], model):
+            return dict(entry)
     return {}
 
 
