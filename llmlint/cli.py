@@ -73,6 +73,9 @@ def _settings(
 
 
 def _emit(text: str, output: str | None) -> None:
+    from llmlint.report.redact import redact
+
+    text = redact(text)
     if output:
         try:
             with open(output, "w", encoding="utf-8") as fh:
@@ -85,9 +88,11 @@ def _emit(text: str, output: str | None) -> None:
 
 
 def _print_errors(errors: list[Any], fmt: str) -> None:
+    from llmlint.report.redact import redact
+
     if fmt == "text" or fmt == "github":
         for e in errors:
-            click.echo(f"error: {e.one_line()}", err=True)
+            click.echo(redact(f"error: {e.one_line()}"), err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -151,7 +156,7 @@ def scan(
             click.echo(f"warning: {note}", err=True)
         if show_diff:
             diff = combined_diff(outcome)
-            sys.stdout.write(diff)
+            _emit(diff, None)
             after = outcome.result
             _print_errors(after.errors, "text")
             click.echo(
@@ -167,7 +172,7 @@ def scan(
         result.errors.extend(write_errors)
         extra["fixed"] = len(outcome.applied)
         if "-" in targets and "-" in outcome.fixed:
-            sys.stdout.write(outcome.fixed["-"])
+            sys.stdout.write(outcome.fixed["-"])  # the fixed stream itself, tokens and all: it is the input
             output = output or None
             if not output:
                 click.echo(_render(fmt, result, None, extra), err=True, nl=False)
@@ -240,10 +245,10 @@ def audit(
     from llmlint.audit import kubectl_commands
 
     if show_diff:
-        sys.stdout.write(kubectl_commands(result))
+        _emit(kubectl_commands(result), None)
         _exit(result, settings)
     _print_errors(result.errors, fmt)
-    _emit(_render(fmt, result, output, {}), output)
+    _emit(_render(fmt, result, output, {"audit": True} if fmt == "text" else {}), output)
     _exit(result, settings)
 
 
