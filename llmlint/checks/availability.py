@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from llmlint.checks import Context, check, make_fix
+from llmlint.checks.common import new_object, replicas_anchor
 from llmlint.graph.objects import PodTemplate, Workload, as_int, as_list, as_map, dig
 from llmlint.graph.selectors import matches
 from llmlint.model import AddDocument, AppendItem, Edit, Finding, RemoveItem, SetValue
@@ -74,31 +75,17 @@ def missing_pdb(ctx: Context) -> Iterator[Finding]:
         labels = pod_selector_labels(w)
         fix = None
         if labels:
-            md: dict[str, Any] = {"name": f"{w.obj.name}-pdb"}
-            if w.obj.ref.namespace:
-                md["namespace"] = w.obj.ref.namespace
-            pdb = {
-                "apiVersion": "policy/v1",
-                "kind": "PodDisruptionBudget",
-                "metadata": md,
-                "spec": {"minAvailable": 1, "selector": {"matchLabels": labels}},
-            }
+            spec = {"minAvailable": 1, "selector": {"matchLabels": labels}}
+            pdb = new_object("policy/v1", "PodDisruptionBudget", f"{w.obj.name}-pdb", w.obj, spec)
             fix = make_fix(
-                "safe",
-                f"add PodDisruptionBudget {md['name']} (minAvailable: 1)",
-                AddDocument(w.obj.target, pdb),
+                "safe", f"add PodDisruptionBudget {w.obj.name}-pdb (minAvailable: 1)", AddDocument(w.obj.target, pdb)
             )
         unit = "groups" if w.kind == "LeaderWorkerSet" else "replicas"
         msg = (
             f"{n} {unit} and no PodDisruptionBudget selects their pods: a node drain or cluster upgrade may "
             "evict all of them at once, and each takes minutes to load its model again"
         )
-        at = (
-            w.replicas_path
-            if w.replicas_path and dig(w.obj.data, *w.replicas_path) is not None
-            else ("metadata", "name")
-        )
-        yield ctx.finding("LLM005", w.obj, at, msg, fix=fix)
+        yield ctx.finding("LLM005", w.obj, replicas_anchor(w), msg, fix=fix)
 
 
 def _spreads_over_hosts(t: PodTemplate) -> bool:
@@ -150,12 +137,7 @@ def replicas_share_a_node(ctx: Context) -> Iterator[Finding]:
                 "on kubernetes.io/hostname): the scheduler may put them on one GPU node, and losing that node "
                 "loses every replica at once"
             )
-            at = (
-                w.replicas_path
-                if w.replicas_path and dig(w.obj.data, *w.replicas_path) is not None
-                else ("metadata", "name")
-            )
-            yield ctx.finding("LLM017", w.obj, at, msg, fix=fix)
+            yield ctx.finding("LLM017", w.obj, replicas_anchor(w), msg, fix=fix)
 
 
 def _percent_or_int(v: Any, total: int, round_up: bool) -> int | None:

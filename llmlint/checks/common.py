@@ -6,8 +6,8 @@ import math
 from typing import Any
 
 from llmlint.checks import Context
-from llmlint.graph.objects import as_int, as_map
-from llmlint.model import Edit, ReplaceInString, SetValue
+from llmlint.graph.objects import K8sObject, Workload, as_int, as_map, dig
+from llmlint.model import Edit, Path, ReplaceInString, SetValue
 from llmlint.serving.args import Origin
 from llmlint.serving.model_size import load_seconds
 from llmlint.serving.server import Server
@@ -86,3 +86,18 @@ def where(origin: Origin, s: Server) -> str:
         name = s.container.data.get("env", [])[origin.path[i + 1]].get("name", "?")
         return f" (from env {name})"
     return ""
+
+
+def new_object(api_version: str, kind: str, name: str, beside: K8sObject, spec: dict[str, Any]) -> dict[str, Any]:
+    """A new object for an AddDocument fix, in the namespace of the object it is added beside."""
+    md: dict[str, Any] = {"name": name}
+    if beside.ref.namespace:
+        md["namespace"] = beside.ref.namespace
+    return {"apiVersion": api_version, "kind": kind, "metadata": md, "spec": spec}
+
+
+def replicas_anchor(w: Workload) -> Path:
+    """Where a finding about a workload's replica count points: ``replicas`` if written, else its name."""
+    if w.replicas_path and dig(w.obj.data, *w.replicas_path) is not None:
+        return w.replicas_path
+    return ("metadata", "name")

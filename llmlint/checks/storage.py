@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from llmlint.checks import Context, check, make_fix
+from llmlint.checks.common import new_object
 from llmlint.graph.objects import K8sObject, PodTemplate, as_list, as_map, dig
 from llmlint.model import AddDocument, AppendItem, Finding, Fix, SetValue
 from llmlint.serving.server import Server
@@ -226,15 +227,8 @@ def _cache_fix(s: Server, cache: str, size: str) -> Fix:
     claim_name = f"{w.obj.name}-{name}"
     pods = w.pod_count()
     mode = "ReadWriteOnce" if pods == 1 else "ReadWriteMany"
-    md: dict[str, str] = {"name": claim_name}
-    if w.obj.ref.namespace:
-        md["namespace"] = w.obj.ref.namespace
-    pvc = {
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
-        "metadata": md,
-        "spec": {"accessModes": [mode], "resources": {"requests": {"storage": size}}},
-    }
+    spec = {"accessModes": [mode], "resources": {"requests": {"storage": size}}}
+    pvc = new_object("v1", "PersistentVolumeClaim", claim_name, w.obj, spec)
     return make_fix(
         "unsafe",
         f"add PersistentVolumeClaim {claim_name} ({mode}, {size}) and mount it at {cache}",
