@@ -10,6 +10,7 @@ mismatch rejects the fix instead of writing a wrong file.
 from __future__ import annotations
 
 import copy
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ import yaml
 
 from llmlint.fixes import render
 from llmlint.fixes.patch import EditError, apply_to_data
-from llmlint.manifest.loader import Document, SourceText, _Loader, split_documents
+from llmlint.manifest.loader import Document, SourceText, _Loader, document_starts
 from llmlint.manifest.positions import content_end, root, substring_offset
 from llmlint.model import AddDocument, AppendItem, Edit, Fix, Path, RemoveItem, ReplaceInString, SetValue
 
@@ -107,7 +108,7 @@ class _Doc:
         body = "\n".join(lines) + "\n"
         text = self.src.text
         if at == len(text) and text and not text.endswith("\n"):
-            body = "\n" + body
+            body = "\n" + body[:-1]  # and still no newline at the end of the file
         return self.nl(body)
 
     def indent_for(self, value: Any, key_col: int) -> int:
@@ -259,7 +260,7 @@ class _Doc:
         lines = ["---", *render.block(value, 0, self.step, self.seq_offset)]
         body = "\n".join(lines) + "\n"
         if at > 0 and text[at - 1] != "\n":
-            body = "\n" + body
+            body = "\n" + body[:-1]  # at the end of a file without a final newline: keep it so
         return [Splice(at, at, self.nl(body), -1)]
 
 
@@ -385,14 +386,15 @@ def verify(src: SourceText, docs: dict[int, Document], new_text: str, edits: lis
         if isinstance(e, AddDocument):
             added.setdefault(e.target.doc_index, []).append(e.value)
     apply_to_data(expected, [e for e in mine if not isinstance(e, AddDocument)])
-    probe = SourceText(src.name, None, new_text, src.bom, src.newline, src.is_json)
-    new_docs = split_documents(probe) if not src.is_json else []
+    starts = list(document_starts(new_text)) if not src.is_json else [0]
+    bounds = [*starts, len(new_text)]
+    new_docs = [new_text[a:b] for a, b in itertools.pairwise(bounds)]
     shift = 0
-    n_orig = len(split_documents(src)) if not src.is_json else 1
+    n_orig = len(list(document_starts(src.text))) if not src.is_json else 1
     for i in range(n_orig):
         j = i + shift
         if i in expected:
-            text = new_text if src.is_json else new_docs[j].text
+            text = new_text if src.is_json else new_docs[j]
             try:
                 got = yaml.load(text, Loader=_Loader)
             except yaml.YAMLError as exc:
@@ -402,7 +404,7 @@ def verify(src: SourceText, docs: dict[int, Document], new_text: str, edits: lis
         for value in added.get(i, []):
             shift += 1
             try:
-                got = yaml.load(new_docs[i + shift].text, Loader=_Loader)
+                got = yaml.load(new_docs[i + shift], Loader=_Loader)
             except (yaml.YAMLError, IndexError) as exc:
                 raise EditError(f"the new document does not parse: {exc}") from exc
             if got != value:

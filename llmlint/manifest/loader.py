@@ -177,15 +177,43 @@ def read_file(path: str, name: str) -> SourceText | InputError:
     return src
 
 
-def kind_hint(chunk: str) -> tuple[str | None, bool]:
-    """The document's kind from its top-level ``kind:`` line, and whether that reading is certain."""
-    found = _KIND_LINE.findall(chunk)
-    if len(found) != 1:
+def kind_hint(chunk: str, start: int = 0, end: int | None = None) -> tuple[str | None, bool]:
+    """The kind of the document ``chunk[start:end]`` from its one top-level ``kind:`` line, and whether
+    that reading is certain (no such line, two of them, or an odd value: parse to know)."""
+    end = len(chunk) if end is None else end
+    hits: list[int] = [start] if chunk.startswith("kind:", start) else []
+    pos = start
+    while len(hits) < 2:
+        i = chunk.find("\nkind:", pos, end)
+        if i == -1:
+            break
+        hits.append(i + 1)
+        pos = i + 1
+    if len(hits) != 1:
         return None, False
-    m = _SIMPLE_KIND.match(found[0])
+    eol = chunk.find("\n", hits[0], end)
+    value = chunk[hits[0] + 5 : end if eol == -1 else eol]
+    if value and value[0] not in " \t\r":
+        return None, False  # ``kind:x`` is a plain scalar, not a key
+    m = _SIMPLE_KIND.match(value.strip(" \t\r"))
     if not m:
         return None, False
     return m.group(1) or m.group(2) or m.group(3), True
+
+
+def document_starts(text: str) -> Iterator[int]:
+    """Offsets where documents start: 0, and every ``---`` that begins a line (then a blank or the end)."""
+    yield 0
+    pos = 0
+    while True:
+        i = text.find("\n---", pos)
+        if i == -1:
+            return
+        j = i + 1
+        after = text[j + 3 : j + 5]
+        if after[:1] in ("", " ", "\t", "\n") or after in ("\r\n", "\r"):
+            yield j
+        pos = j + 3
 
 
 def iter_documents(source: SourceText) -> Iterator[Document]:
@@ -195,12 +223,13 @@ def iter_documents(source: SourceText) -> Iterator[Document]:
     prev = 0
     start = 0
     index = 0
-    bounds = (m.start() for m in _DOC_SPLIT.finditer(text) if m.start() != 0)
+    bounds = document_starts(text)
+    next(bounds)
     while True:
         end = next(bounds, len(text))
         line += text.count("\n", prev, start)
         prev = start
-        hint, certain = kind_hint(text[start:end])
+        hint, certain = kind_hint(text, start, end)
         yield Document(source, index, start, end, line, hint, certain)
         if end == len(text):
             return
