@@ -13,7 +13,6 @@ import os
 import zlib
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 DOCS_BASE = "https://github.com/llmlint/llmlint/blob/main/docs/rules"
@@ -51,12 +50,12 @@ class Rule:
         return self.parameters[param]["default"]
 
 
-def catalog_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    shipped = here / "_catalog"
-    if shipped.is_dir():
+def catalog_dir() -> str:
+    here = os.path.dirname(os.path.abspath(__file__))
+    shipped = os.path.join(here, "_catalog")
+    if os.path.isdir(shipped):
         return shipped
-    return here.parent / "rules"
+    return os.path.join(os.path.dirname(here), "rules")
 
 
 def _rule_from(data: dict[str, Any]) -> Rule:
@@ -84,35 +83,46 @@ def _rule_from(data: dict[str, Any]) -> Rule:
     )
 
 
-def _cache_file(files: list[Path]) -> Path:
-    key = "".join(f"{f}:{f.stat().st_size}:{f.stat().st_mtime_ns};" for f in files)
+def _cache_file(files: list[str]) -> str:
+    stats = [(f, os.stat(f)) for f in files]
+    key = "".join(f"{f}:{st.st_size}:{st.st_mtime_ns};" for f, st in stats)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "llmlint" / f"catalog-{zlib.crc32(key.encode()):08x}-{len(files)}.json"
+    return os.path.join(base, "llmlint", f"catalog-{zlib.crc32(key.encode()):08x}-{len(files)}.json")
+
+
+def _write_cache(path: str, raw: list[Any]) -> None:
+    folder = os.path.dirname(path)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(raw, fh)
+        os.replace(tmp, path)
+        for old in os.listdir(folder):
+            if old.startswith("catalog-") and old.endswith(".json") and os.path.join(folder, old) != path:
+                os.unlink(os.path.join(folder, old))
+    except OSError:
+        pass
 
 
 @cache
 def rules() -> dict[str, Rule]:
     d = catalog_dir()
-    files = sorted(d.glob("LLM*.yaml"))
-    cached: Path | None = None
+    files = sorted(os.path.join(d, n) for n in os.listdir(d) if n.startswith("LLM") and n.endswith(".yaml"))
+    cached: str | None = None
     try:
         cached = _cache_file(files)
-        raw = json.loads(cached.read_text(encoding="utf-8"))
+        with open(cached, encoding="utf-8") as fh:
+            raw = json.load(fh)
     except (OSError, ValueError):
         import yaml
 
-        raw = [yaml.load(f.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) for f in files]
+        raw = []
+        for f in files:
+            with open(f, encoding="utf-8") as fh:
+                raw.append(yaml.load(fh.read(), Loader=yaml.CSafeLoader))
         if cached is not None:
-            try:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_text(json.dumps(raw), encoding="utf-8")
-                os.replace(tmp, cached)
-                for old in cached.parent.glob("catalog-*.json"):
-                    if old != cached:
-                        old.unlink(missing_ok=True)
-            except OSError:
-                pass
+            _write_cache(cached, raw)
     out = {r["id"]: _rule_from(r) for r in raw}
     return dict(sorted(out.items()))
 

@@ -67,7 +67,7 @@ def read(path: str) -> dict[str, Any]:
         import yaml
 
         try:
-            data = yaml.load(raw, Loader=yaml.CSafeLoader)  # noqa: S506
+            data = yaml.load(raw, Loader=yaml.CSafeLoader)
         except yaml.YAMLError as exc:
             raise ConfigError(path, f"invalid YAML: {exc}") from exc
     if data is None:
@@ -81,16 +81,17 @@ _TYPES = {"number": float, "integer": int, "string": str, "boolean": bool}
 
 
 def _model() -> Any:
-    from typing import Literal
+    from typing import Annotated, Literal
 
-    from pydantic import ConfigDict, Field, create_model
+    from pydantic import BeforeValidator, ConfigDict, Field, Strict, create_model
 
     Level = Literal["error", "warning", "info"]
+    Ids = Annotated[list[str] | None, BeforeValidator(_split)]
     fields: dict[str, Any] = {
-        "select": (list[str] | None, None),
-        "ignore": (list[str] | None, None),
+        "select": (Ids, None),
+        "ignore": (Ids, None),
         "severity": (dict[str, Level] | None, None),
-        "exclude": (list[str] | None, None),
+        "exclude": (Ids, None),
         "fail_on": (Level | None, Field(None, alias="fail-on")),
     }
     for rule in catalog.rules().values():
@@ -100,43 +101,72 @@ def _model() -> Any:
                 tp: Any = dict[str, str]
             elif kind == "list":
                 tp = list[str]
+            elif kind in _TYPES:
+                # YAML already types its scalars: `true` is no number and "0.9" no float
+                tp = Annotated[_TYPES[kind], Strict()]
             else:
-                tp = _TYPES.get(kind, str)
-            fields[name.replace("-", "_")] = (tp | None, Field(None, alias=name))
-    return create_model(  # type: ignore[call-overload]
+                tp = str
+            bounds = {k: spec[key] for k, key in (("ge", "minimum"), ("le", "maximum")) if key in spec}
+            if "enum" in spec:
+                tp = Literal[tuple(spec["enum"])]
+            fields[name.replace("-", "_")] = (tp | None, Field(None, alias=name, **bounds))
+    return create_model(
         "LlmlintConfig", __config__=ConfigDict(extra="forbid", populate_by_name=False), **fields
     )
 
 
-def _check_ids(path: str, key: str, ids: list[str]) -> None:
+def _check_ids(path: str, key: str, ids: list[str], *, exact: bool = False) -> list[str]:
+    """Rule IDs (upper-cased); prefixes (``LLM01``) and ``ALL`` unless ``exact``."""
     known = catalog.rules()
-    for i in ids:
-        if i.upper() == "ALL" or i in known or any(r.startswith(i) for r in known):
+    out = []
+    for raw in ids:
+        i = raw.strip().upper()
+        if i in known or (not exact and (i == "ALL" or any(r.startswith(i) for r in known))):
+            out.append(i)
             continue
-        raise ConfigError(path, f"{key}: unknown rule {i!r}")
+        raise ConfigError(path, f"{key}: unknown rule {raw!r} (see llmlint rules)")
+    return out
+
+
+def _split(value: Any) -> Any:
+    """``select: LLM001,LLM003`` is taken as the list it spells."""
+    if isinstance(value, str):
+        return [p.strip() for p in value.split(",") if p.strip()]
+    return value
+
+
+def _describe(err: Any, fields: list[str]) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    if err["type"] == "extra_forbidden":
+        import difflib
+
+        near = difflib.get_close_matches(str(err["loc"][0]), fields, n=1)
+        return f"{loc}: unknown key" + (f" (did you mean {near[0]!r}?)" if near else "")
+    value = err.get("input")
+    shown = f" (got {value!r})" if value is not None and not isinstance(value, dict | list) else ""
+    return f"{loc}: {err['msg']}{shown}"
 
 
 def settings_from(path: str, data: dict[str, Any]) -> Settings:
     from pydantic import ValidationError
 
+    model = _model()
     try:
-        cfg = _model().model_validate(data)
+        cfg = model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        raise ConfigError(path, f"{loc}: {msg}") from None
+        aliases = [f.alias or n for n, f in model.model_fields.items()]
+        problems = [_describe(e, aliases) for e in exc.errors()]
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise ConfigError(path, "; ".join(problems[:5]) + more) from None
     values = cfg.model_dump(by_alias=True)
     s = Settings()
     if values["select"] is not None:
-        _check_ids(path, "select", values["select"])
-        s.select = values["select"]
+        s.select = _check_ids(path, "select", values["select"])
     if values["ignore"] is not None:
-        _check_ids(path, "ignore", values["ignore"])
-        s.ignore = values["ignore"]
+        s.ignore = _check_ids(path, "ignore", values["ignore"])
     if values["severity"]:
-        _check_ids(path, "severity", list(values["severity"]))
-        s.severity = dict(values["severity"])
+        ids = _check_ids(path, "severity", list(values["severity"]), exact=True)
+        s.severity = dict(zip(ids, values["severity"].values(), strict=True))
     s.exclude = values["exclude"] or []
     if values["fail-on"]:
         s.fail_on = values["fail-on"]

@@ -1,16 +1,92 @@
-"""Rule pages, generated from the catalog (``python -m llmlint.docs`` rewrites ``docs/rules/``)."""
+"""Rule pages, generated from the catalog (``python -m llmlint.docs`` rewrites ``docs/rules/``).
+
+Each bad example is run through the real scanner and fixer (that rule alone, unsafe fixes included), so
+a page shows what ``llmlint scan`` reports on it and the diff ``--fix`` applies — never a hand-written
+"after" that could drift from the code. Generation is deterministic: the same catalog and code give the
+same pages byte for byte (``tests/test_docs.py`` fails when a committed page is stale).
+"""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from llmlint import catalog
-from llmlint.catalog import Rule
+from llmlint.catalog import Example, Rule
+
+EXAMPLE_NAME = "example.yaml"
 
 
 def _fence(text: str, lang: str = "yaml") -> str:
     return f"```{lang}\n{text.rstrip()}\n```\n"
+
+
+@dataclass(frozen=True)
+class Run:
+    """What llmlint does with one example: its findings (``line:col rule message``) and the fix diff."""
+
+    findings: list[str]
+    diff: str
+    error: str | None = None
+
+
+def run_example(r: Rule, ex: Example) -> Run:
+    from llmlint.engine import Settings, analyse
+    from llmlint.fixes.run import combined_diff, fix_loop
+    from llmlint.manifest.loader import decode, load
+    from llmlint.model import InputError
+
+    src = decode(EXAMPLE_NAME, ex.manifest.encode("utf-8"))
+    if isinstance(src, InputError):
+        return Run([], "", f"the example cannot be read: {src.message}")
+    settings = Settings(select=[r.id])
+    loaded = load(src, prefilter=False)
+    if loaded.errors:
+        return Run([], "", "; ".join(e.one_line() for e in loaded.errors))
+    result = analyse([loaded], settings, files=1)
+    found = [f for f in result.active if f.rule == r.id]
+    lines = [f"{f.line}:{f.column}  {f.severity}  {f.rule} {f.message}" for f in found]
+    diff = ""
+    if r.fix_safety:
+        outcome = fix_loop(result, settings, unsafe=True)
+        diff = combined_diff(outcome)
+    return Run(lines, diff)
+
+
+def _default(value: object) -> str:
+    return "*(unset)*" if value is None else f"`{value}`"
+
+
+def _fix_flags(r: Rule) -> str:
+    return "--fix" + (" --unsafe-fixes" if r.fix_safety == "unsafe" else "")
+
+
+def _example(r: Rule, ex: Example) -> list[str]:
+    out = []
+    if ex.description:
+        out.append(ex.description + "\n")
+    out.append(_fence(ex.manifest))
+    if r.audit_only:
+        return out
+    # a checker or fixer bug must not break `llmlint explain`; tests/test_docs.py fails on the marker
+    try:
+        run = run_example(r, ex)
+    except Exception as exc:
+        run = Run([], "", f"{type(exc).__name__}: {exc}")
+    if run.error:
+        out.append(f"*(not scanned: {run.error})*\n")
+        return out
+    if run.findings:
+        out.append(f"`llmlint scan --select {r.id} {EXAMPLE_NAME}` reports:\n")
+        out.append(_fence("\n".join(run.findings), "text"))
+    if run.diff:
+        out.append(f"`llmlint scan {_fix_flags(r)}` changes it:\n")
+        out.append(_fence(run.diff, "diff"))
+    elif ex.fixed:
+        out.append(f"After `llmlint scan {_fix_flags(r)}`:\n")
+        out.append(_fence(ex.fixed))
+    return out
 
 
 def rule_page(r: Rule) -> str:
@@ -29,12 +105,7 @@ def rule_page(r: Rule) -> str:
     if r.bad:
         out.append("## Example\n")
         for ex in r.bad:
-            if ex.description:
-                out.append(ex.description + "\n")
-            out.append(_fence(ex.manifest))
-            if ex.fixed:
-                out.append("After `llmlint scan --fix" + (" --unsafe-fixes" if r.fix_safety == "unsafe" else "") + "`:\n")
-                out.append(_fence(ex.fixed))
+            out.extend(_example(r, ex))
     if r.good:
         out.append("## Use instead\n")
         for ex in r.good:
@@ -53,7 +124,7 @@ def rule_page(r: Rule) -> str:
         out.append("| key | default | meaning |\n|---|---|---|")
         for name, spec in r.parameters.items():
             default = spec.get("default")
-            out.append(f"| `{name}` | `{default}` | {spec.get('description', '')} |")
+            out.append(f"| `{name}` | {_default(default)} | {spec.get('description', '')} |")
         out.append("")
     out.append("## Suppression\n")
     out.append(
@@ -71,7 +142,27 @@ def rule_page(r: Rule) -> str:
 def index_page(rules: list[Rule]) -> str:
     lines = ["# Rules\n", "| ID | name | severity | fix | summary |", "|---|---|---|---|---|"]
     for r in rules:
-        lines.append(f"| [{r.id}]({r.id}.md) | `{r.name}` | {r.severity} | {r.fix_safety or '—'} | {r.summary} |")
+        fix = r.fix_safety or "—"
+        lines.append(f"| [{r.id}]({r.id}.md) | `{r.name}` | {r.severity} | {fix} | {r.summary} |")
+    params: dict[str, tuple[object, str, list[str]]] = {}
+    for r in rules:
+        for name, spec in r.parameters.items():
+            default, desc, used = params.get(name, (spec.get("default"), spec.get("description", ""), []))
+            params[name] = (default, desc, [*used, r.id])
+    if params:
+        lines += [
+            "",
+            "## Parameters",
+            "",
+            "Rule parameters are top-level keys of `.llmlint.yaml` (or `[tool.llmlint]` in `pyproject.toml`).",
+            "",
+            "| key | default | used by | meaning |",
+            "|---|---|---|---|",
+        ]
+        for name in sorted(params):
+            default, desc, used = params[name]
+            by = ", ".join(f"[{i}]({i}.md)" for i in used)
+            lines.append(f"| `{name}` | {_default(default)} | {by} | {desc} |")
     return "\n".join(lines) + "\n"
 
 
@@ -83,12 +174,18 @@ def pages() -> dict[str, str]:
 
 
 def write(directory: Path) -> list[Path]:
+    """Bring ``directory`` up to date: write changed pages, remove pages of rules no longer in the catalog."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in pages().items():
+    generated = pages()
+    for name, text in generated.items():
         p = directory / name
         if not p.exists() or p.read_text(encoding="utf-8") != text:
-            p.write_text(text, encoding="utf-8")
+            p.write_text(text, encoding="utf-8", newline="\n")
+            written.append(p)
+    for p in sorted(directory.glob("LLM*.md")):
+        if p.name not in generated:
+            p.unlink()
             written.append(p)
     return written
 
@@ -96,4 +193,4 @@ def write(directory: Path) -> list[Path]:
 if __name__ == "__main__":  # pragma: no cover
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules")
     for p in write(target):
-        print(f"wrote {p}")
+        print(f"{'wrote' if p.exists() else 'removed'} {p}")

@@ -51,11 +51,17 @@ def _lines(result: ScanResult, extra: dict[str, Any]) -> list[list[Segment]]:
     summary = (
         f"{len(active)} finding{'s' if len(active) != 1 else ''}"
         + (f" ({', '.join(parts)})" if parts else "")
-        + f" in {files_with} of {result.files} file{'s' if result.files != 1 else ''}, {result.objects} objects"
+        + (
+            f" on {len({f.target.ref for f in active})} of {result.objects} cluster objects"
+            if extra.get("audit")
+            else f" in {files_with} of {result.files} file{'s' if result.files != 1 else ''}, {result.objects} objects"
+        )
     )
     if result.suppressed:
         summary += f"; {result.suppressed} suppressed"
-    if safe or unsafe:
+    if (safe or unsafe) and extra.get("audit"):
+        summary += f"; {safe + unsafe} with a kubectl command (--diff)"
+    elif safe or unsafe:
         summary += f"; {safe} fixable with --fix"
         if unsafe:
             summary += f" ({unsafe} more with --unsafe-fixes)"

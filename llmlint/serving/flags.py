@@ -16,13 +16,14 @@ accepts ``_`` for ``-`` in option names. Both are honoured by :func:`is_known`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
+
+from llmlint import data as datafiles
 
 __all__ = [
     "FRAMEWORKS",
@@ -38,7 +39,7 @@ __all__ = [
 
 FRAMEWORKS = ("vllm", "sglang", "tgi")
 
-_DATA = Path(__file__).resolve().parent.parent / "data" / "server_flags.json"
+_DATA = "server_flags.json"
 
 Version = tuple[int, int, int, int, int]
 
@@ -124,7 +125,7 @@ def _spec(name: str, raw: dict[str, Any]) -> FlagSpec:
 
 @cache
 def _load() -> dict[str, _Framework]:
-    raw = json.loads(_DATA.read_text(encoding="utf-8"))
+    raw = json.loads(datafiles.read(_DATA))
     out: dict[str, _Framework] = {}
     for fw in FRAMEWORKS:
         sec = raw.get(fw)

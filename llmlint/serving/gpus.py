@@ -10,8 +10,9 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from llmlint import data as datafiles
 
 _SUFFIXES = re.compile(r"(-SHARED|-MIG-[0-9a-z.]+)$", re.IGNORECASE)
 
@@ -24,7 +25,7 @@ class Gpu:
 
 @cache
 def _data() -> dict[str, Any]:
-    text = resources.files("llmlint").joinpath("data/gpus.json").read_text(encoding="utf-8")
+    text = datafiles.read("gpus.json")
     data: dict[str, Any] = json.loads(text)
     return data
 

@@ -7,8 +7,9 @@ import json
 import math
 import re
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from llmlint import data as datafiles
 
 _PARAMS = re.compile(r"(?<![A-Za-z0-9.])(\d+(?:\.\d+)?)\s*([BbMm])(?![A-Za-z0-9])")
 _MOE = re.compile(r"(?<![A-Za-z0-9.])(\d+)x(\d+(?:\.\d+)?)([Bb])(?![A-Za-z0-9])")
@@ -39,7 +40,7 @@ ARTICLE_POINTS: tuple[tuple[float, float], ...] = ((7.0, 300.0), (13.0, 600.0), 
 @cache
 def _models() -> list[dict[str, Any]]:
     try:
-        text = resources.files("llmlint").joinpath("data/models.json").read_text(encoding="utf-8")
+        text = datafiles.read("models.json")
     except (FileNotFoundError, OSError):
         return []
     return list(json.loads(text).get("models", []))
