@@ -126,7 +126,7 @@ def analyse(
     ctx = Context(graph, settings.params, cluster)
     findings: list[Finding] = []
     rules = catalog.rules()
-    for rule_id, fn in load_all().items():
+    for rule_id, fn in load_all(audit=cluster is not None).items():
         if not settings.enabled(rule_id):
             continue
         meta = rules.get(rule_id)

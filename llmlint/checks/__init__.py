@@ -21,7 +21,8 @@ from llmlint.serving.server import Server, analyse
 
 CheckFn = Callable[["Context"], Iterable[Finding]]
 REGISTRY: dict[str, CheckFn] = {}
-FAMILIES = ("probes", "memory", "availability", "storage", "images", "scheduling", "security", "evidence")
+FAMILIES = ("probes", "memory", "availability", "storage", "images", "scheduling", "security")
+AUDIT_FAMILIES = ("evidence",)  # rules that read what a live cluster observed
 
 
 def check(rule_id: str) -> Callable[[CheckFn], CheckFn]:
@@ -32,8 +33,9 @@ def check(rule_id: str) -> Callable[[CheckFn], CheckFn]:
     return register
 
 
-def load_all() -> dict[str, CheckFn]:
-    for fam in FAMILIES:
+def load_all(audit: bool = True) -> dict[str, CheckFn]:
+    """The registered checks; ``audit=False`` leaves the cluster-evidence family unimported (``scan``)."""
+    for fam in FAMILIES + (AUDIT_FAMILIES if audit else ()):
         importlib.import_module(f"llmlint.checks.{fam}")
     return REGISTRY
 
