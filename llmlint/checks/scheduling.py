@@ -1,3 +1,503 @@
-"""Rules of the scheduling family."""
+"""Scheduling: what a GPU pod asks the scheduler and the API for, and whether that matches what it runs."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from llmlint.checks import Context, check, make_fix
+from llmlint.checks.availability import LONG_RUNNING
+from llmlint.graph.objects import (
+    GPU_RESOURCES,
+    Container,
+    PodTemplate,
+    Workload,
+    as_int,
+    as_list,
+    as_map,
+    dig,
+)
+from llmlint.model import AppendItem, Edit, Finding, Path, SetValue
+from llmlint.serving.frameworks import by_command
+from llmlint.serving.server import Flag, Server
+
+# ---- quantities ---------------------------------------------------------------------------------------
+
+_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
+_SUFFIX = {
+    None: Decimal(1),
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "k": Decimal(10**3),
+    "M": Decimal(10**6),
+    "G": Decimal(10**9),
+    "T": Decimal(10**12),
+    "P": Decimal(10**15),
+    "E": Decimal(10**18),
+    "Ki": Decimal(2**10),
+    "Mi": Decimal(2**20),
+    "Gi": Decimal(2**30),
+    "Ti": Decimal(2**40),
+    "Pi": Decimal(2**50),
+    "Ei": Decimal(2**60),
+}
+
+
+def quantity(value: Any) -> Decimal | None:
+    """A Kubernetes resource quantity (``8``, ``500m``, ``32Gi``, ``1e3``) as a number; None if malformed."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return Decimal(str(value))
+    m = _QUANTITY.match(str(value).strip())
+    if m is None:
+        return None
+    try:
+        return Decimal(m.group(1)) * _SUFFIX[m.group(2)]
+    except InvalidOperation:
+        return None
+
+
+def same_quantity(a: Any, b: Any) -> bool:
+    qa, qb = quantity(a), quantity(b)
+    if qa is None or qb is None:
+        return str(a).strip() == str(b).strip()
+    return qa == qb
+
+
+def _show(v: Any) -> str:
+    return str(v)
+
+
+def _like(old: Any, n: int) -> Any:
+    """``n`` written like ``old`` (a quoted string stays a string)."""
+    return str(n) if isinstance(old, str) else n
+
+
+def _res_path(c: Container, section: str, key: str) -> Path:
+    return (*c.path, "resources", section, key)
+
+
+# Accelerators are extended resources (never overcommitted): NVIDIA GPUs and MIG slices, AMD and Intel GPUs,
+# Gaudi, TPUs, Neuron.
+ACCELERATOR = re.compile(
+    r"^(nvidia\.com/|amd\.com/gpu|gpu\.intel\.com/|habana\.ai/|google\.com/tpu|aws\.amazon\.com/neuron)"
+)
+
+
+def accelerators(c: Container) -> list[str]:
+    """The accelerator resources ``c`` names in requests or limits."""
+    out: list[str] = []
+    for section in ("requests", "limits"):
+        for key in as_map(c.resources.get(section)):
+            if isinstance(key, str) and ACCELERATOR.match(key) and key not in out:
+                out.append(key)
+    return out
+
+
+def _gpu_containers(t: PodTemplate) -> Iterator[Container]:
+    for c in t.all_containers():
+        if accelerators(c):
+            yield c
+
+
+# ---- LLM009 -------------------------------------------------------------------------------------------
+
+
+@check("LLM009")
+def gpu_request_limit_mismatch(ctx: Context) -> Iterator[Finding]:
+    for w in ctx.graph.workloads:
+        for t in w.templates:
+            for c in _gpu_containers(t):
+                for key in accelerators(c):
+                    req, lim = c.resource("requests", key), c.resource("limits", key)
+                    if req is None or quantity(req) is None:
+                        continue  # limits alone (the request defaults to them), or a malformed value
+                    if lim is not None and same_quantity(req, lim):
+                        continue
+                    fix = make_fix(
+                        "safe",
+                        f"set resources.limits[{key}] to {_show(req)} (= requests)",
+                        SetValue(c.obj.target, _res_path(c, "limits", key), req),
+                    )
+                    kind = "init container" if c.init else "container"
+                    if lim is None:
+                        path = _res_path(c, "requests", key)
+                        msg = (
+                            f"{kind} {c.name!r} requests {key}: {_show(req)} without a limit: GPUs are an extended "
+                            f"resource that cannot be overcommitted, so the API server rejects the pod template "
+                            f'("Limit must be set for non overcommitable resources") and no pod is created; set '
+                            f"limits (requests may be left out, they default to the limit)"
+                        )
+                    else:
+                        path = _res_path(c, "limits", key)
+                        msg = (
+                            f"{kind} {c.name!r} requests {key}: {_show(req)} but limits {_show(lim)}: extended "
+                            f"resources cannot be overcommitted, so the API server rejects the pod template "
+                            f'("must be equal to {key} limit") and no pod is created'
+                        )
+                    yield ctx.finding("LLM009", c.obj, path, msg, container=c, fix=fix)
+
+
+# ---- LLM010 -------------------------------------------------------------------------------------------
+
+_RAY = re.compile(r"ray\s+start|--distributed-executor-backend[=\s]+ray|--worker-use-ray", re.IGNORECASE)
+
+
+def _argv_text(c: Container) -> str:
+    return " ".join(str(x) for x in [*c.strings("command"), *c.strings("args")])
+
+
+def _runs_server(s: Server) -> bool:
+    """Whether the container starts the server itself (not, say, a Ray worker in the server's image)."""
+    c = s.container
+    if c.strings("command"):
+        return by_command(_argv_text(c)) is not None
+    return True  # the image's entrypoint is the server
+
+
+class _Unreadable(Exception):
+    """A parallelism flag whose value is not a number we can read (``$(TP)`` from a Secret)."""
+
+
+def _int_flag(f: Flag | None, known: dict[str, int] | None = None) -> int | None:
+    """The flag's positive integer value, or None when absent; raises _Unreadable otherwise.
+
+    ``known`` resolves variables the manifest cannot: the LeaderWorkerSet controller sets
+    ``LWS_GROUP_SIZE`` in every pod of a group (the vLLM LWS guide passes
+    ``--pipeline-parallel-size $(LWS_GROUP_SIZE)``).
+    """
+    if f is None:
+        return None
+    value = f.value or ""
+    for var, number in (known or {}).items():
+        value = value.replace(f"$({var})", str(number))
+    n = as_int(value)
+    if n is None or n <= 0:
+        raise _Unreadable(f.name)
+    return n
+
+
+def _named(s: Server, *names: str) -> Flag | None:
+    found = None
+    for f in s.flags:
+        if f.name.replace("_", "-") in names:
+            found = f
+    return found
+
+
+def parallel_size(s: Server, known: dict[str, int] | None = None) -> tuple[int, str, Flag | None] | None:
+    """GPUs the server's parallelism needs (tensor × pipeline × data), in words, and the flag that says so.
+
+    None when it cannot be known: a framework without such flags, TGI without ``--num-shard`` (it then
+    shards over every GPU it sees), an unreadable value (``$(TP)`` from a Secret), or a container that does
+    not start the server itself.
+    """
+    fw = s.framework
+    if fw is None or not fw.flag_names("tp"):
+        return None
+    try:
+        tp, pp, dp = (_int_flag(s.flag(k), known) for k in ("tp", "pp", "dp"))
+    except _Unreadable:
+        return None
+    explicit = tp is not None or pp is not None
+    if not explicit and (fw.key not in ("vllm", "sglang") or not _runs_server(s)):
+        return None  # TGI uses every visible GPU by default; KServe may size it itself
+    ntp, npp, ndp = tp or 1, pp or 1, dp or 1
+    if fw.key == "sglang" and _named(s, "--enable-dp-attention") is not None:
+        ndp = 1  # DP attention runs its data-parallel ranks on the tensor-parallel GPUs
+    local = _named(s, "--data-parallel-size-local", "-dpl")
+    if fw.uses_vllm_engine and local is not None:
+        try:
+            ndp = _int_flag(local, known) or ndp  # this pod's share of a multi-node data-parallel group
+        except _Unreadable:
+            return None
+    parts = []
+    anchor: Flag | None = None
+    for name, n, flag in (
+        ("tensor", ntp, s.flag("tp")),
+        ("pipeline", npp, s.flag("pp")),
+        ("data", ndp, s.flag("dp")),
+    ):
+        if flag is not None and n >= 1 and (n > 1 or name == "tensor"):
+            parts.append(f"{flag.name} {n}")
+            anchor = anchor or flag
+    if not parts:
+        parts.append("tensor parallel size 1 (the default)")
+    return ntp * npp * ndp, " × ".join(parts), anchor
+
+
+def _gpu_key(c: Container) -> str:
+    for section in ("limits", "requests"):
+        for key in GPU_RESOURCES:
+            if c.resource(section, key) is not None:
+                return key
+    return GPU_RESOURCES[0]
+
+
+def gpu_count_edits(c: Container, n: int) -> list[Edit]:
+    """Edits that give container ``c`` ``n`` GPUs (limits, and requests where they are written)."""
+    key = _gpu_key(c)
+    lim, req = c.resource("limits", key), c.resource("requests", key)
+    edits: list[Edit] = []
+    if lim is not None or req is None:
+        edits.append(
+            SetValue(c.obj.target, _res_path(c, "limits", key), _like(lim if lim is not None else req, n))
+        )
+    if req is not None:
+        edits.append(SetValue(c.obj.target, _res_path(c, "requests", key), _like(req, n)))
+    return edits
+
+
+def _lws_size(w: Workload) -> int | None:
+    raw = dig(w.obj.data, "spec", "leaderWorkerTemplate", "size")
+    return 1 if raw is None else as_int(raw)
+
+
+def _group_gpus(w: Workload, size: int) -> tuple[int, str, list[tuple[PodTemplate, int]]]:
+    """GPUs of one LeaderWorkerSet group, in words, and (template, pods of it in a group)."""
+    leader = next((t for t in w.templates if t.role == "leader"), None)
+    worker = next((t for t in w.templates if t.role == "worker"), None)
+    pods: list[tuple[PodTemplate, int]] = []
+    if leader is not None:
+        pods.append((leader, 1))
+        if worker is not None and size > 1:
+            pods.append((worker, size - 1))
+    elif worker is not None:
+        pods.append((worker, size))
+    total = sum(t.gpus() * n for t, n in pods)
+    words = " + ".join(
+        f"{n} {t.role} pod{'s' if n > 1 else ''} × {t.gpus()} GPU{'s' if t.gpus() != 1 else ''}"
+        for t, n in pods
+    )
+    return total, words, pods
+
+
+def _only_gpu_container(t: PodTemplate) -> Container | None:
+    cs = [c for c in t.containers if c.gpus() > 0]
+    return cs[0] if len(cs) == 1 else None
+
+
+@check("LLM010")
+def parallelism_gpu_mismatch(ctx: Context) -> Iterator[Finding]:
+    done_lws: set[int] = set()
+    for s in ctx.inference_servers():
+        c = s.container
+        t, w = c.template, c.template.workload
+        known = {}
+        if w.kind == "LeaderWorkerSet":
+            size = _lws_size(w)
+            known = {"LWS_GROUP_SIZE": size} if size else {}
+        ps = parallel_size(s, known)
+        if ps is None:
+            continue
+        need, what, flag = ps
+        if w.kind == "InferenceService" and isinstance(dig(t.spec, "workerSpec"), dict):
+            continue  # KServe multi-node: workerSpec.tensorParallelSize/pipelineParallelSize size the group
+        edits: list[Edit] = []
+        if w.kind == "LeaderWorkerSet":
+            if flag is None or id(w) in done_lws:
+                continue  # only the pod that launches the server with explicit sizes tells
+            done_lws.add(id(w))
+            size = _lws_size(w)
+            if size is None or size < 1:
+                continue
+            have, words, pods = _group_gpus(w, size)
+            if have == 0 or have == need:
+                continue
+            where = f"one LeaderWorkerSet group of {size} pods has {have} GPUs ({words})"
+            if need % size == 0:
+                per = need // size
+                targets = [(_only_gpu_container(pt) or (c if pt is t else None)) for pt, _ in pods]
+                if all(x is not None for x in targets):
+                    for x in targets:
+                        assert x is not None
+                        edits.extend(gpu_count_edits(x, per))
+            desc = f"give every pod of the group {need // size if edits else '?'} GPUs ({need} per group)"
+        else:
+            have = c.gpus()
+            if have == 0:
+                continue  # no GPU requested: nothing to compare with
+            try:
+                nnodes = _int_flag(_named(s, "--nnodes")) or 1
+            except _Unreadable:
+                continue
+            if nnodes > 1:
+                if need % nnodes:
+                    continue
+                need //= nnodes
+                what += f" over --nnodes {nnodes} pods"
+            if have == need:
+                continue
+            if need > have and _RAY.search(_argv_text(c)):
+                continue  # a Ray cluster may bring the other GPUs
+            where = f"the container gets {have} GPU{'s' if have != 1 else ''}"
+            edits = gpu_count_edits(c, need)
+            desc = f"set the container's {_gpu_key(c)} to {need}"
+        if need > have:
+            effect = (
+                "the server cannot place its workers and fails at start-up (or waits forever for GPUs), "
+                "so the pod crash-loops"
+            )
+        else:
+            effect = (
+                f"{have - need} of the GPUs stay allocated to the pod and idle — paid for, and unavailable to "
+                "other workloads"
+            )
+        msg = f"{what} needs {need} GPU{'s' if need != 1 else ''} but {where}: {effect}"
+        fix = make_fix("unsafe", desc, *edits) if edits else None
+        if flag is not None:
+            obj, path, span = flag.anchor()
+        else:
+            key = _gpu_key(c)
+            section = "limits" if c.resource("limits", key) is not None else "requests"
+            obj, path, span = c.obj, _res_path(c, section, key), None
+        yield ctx.finding("LLM010", obj, path, msg, container=c, fix=fix, span=span)
+
+
+# ---- LLM023 -------------------------------------------------------------------------------------------
+
+
+def tolerates(tolerations: list[Any], key: str) -> bool:
+    """Whether one of ``tolerations`` tolerates a ``key`` taint with effect NoSchedule (any value)."""
+    for tol in tolerations:
+        if not isinstance(tol, dict):
+            continue
+        op = tol.get("operator") or "Equal"
+        effect = tol.get("effect") or ""
+        if effect not in ("", "NoSchedule"):
+            continue
+        k = tol.get("key") or ""
+        if op == "Exists" and k == "":
+            return True
+        if k == key and op in ("Exists", "Equal"):
+            return True
+    return False
+
+
+@check("LLM023")
+def gpu_toleration_missing(ctx: Context) -> Iterator[Finding]:
+    key = str(ctx.param("gpu-taint-key"))
+    for w in ctx.graph.workloads:
+        for t in w.templates:
+            # NVIDIA GPUs and MIG slices (nvidia.com/mig-1g.10gb) run on the same tainted nodes
+            gpu = [(c, r) for c in _gpu_containers(t) for r in accelerators(c) if r.startswith("nvidia.com/")]
+            if not gpu:
+                continue
+            tols = as_list(t.spec.get("tolerations"))
+            if tolerates(tols, key):
+                continue
+            c, res = gpu[0]
+            if "tolerations" in t.spec:
+                path: Path = (*t.spec_path, "tolerations")
+                have = "its tolerations do not include"
+            else:
+                section = "limits" if c.resource("limits", res) is not None else "requests"
+                path = _res_path(c, section, res)
+                have = "it has no toleration for"
+            toleration = {"key": key, "operator": "Exists", "effect": "NoSchedule"}
+            fix = make_fix(
+                "safe",
+                f"add the toleration {{key: {key}, operator: Exists, effect: NoSchedule}}",
+                AppendItem(t.obj.target, (*t.spec_path, "tolerations"), toleration),
+            )
+            role = f" ({t.role} pods)" if t.role in ("leader", "worker") else ""
+            msg = (
+                f"the pod{role} requests {res} but {have} the {key}:NoSchedule taint that GPU node pools "
+                "carry (EKS, AKS and GPU-operator setups; GKE adds the toleration itself): it stays Pending with "
+                '"untolerated taint" and the autoscaler cannot place it'
+            )
+            yield ctx.finding("LLM023", t.obj, path, msg, container=c, fix=fix)
+
+
+# ---- LLM026 -------------------------------------------------------------------------------------------
+
+QOS_RESOURCES = ("cpu", "memory")
+
+
+def qos_problems(c: Container) -> tuple[list[str], list[Edit], Path]:
+    """Why ``c`` keeps its pod from the Guaranteed class, the edits that fix what can be, and where."""
+    problems: list[str] = []
+    edits: list[Edit] = []
+    at: Path | None = None
+    res = c.resources
+    missing: list[str] = []
+    for r in QOS_RESOURCES:
+        req, lim = dig(res, "requests", r), dig(res, "limits", r)
+        if (req is not None and quantity(req) is None) or (lim is not None and quantity(lim) is None):
+            continue  # a malformed quantity: the API's schema error, not a QoS question
+        if lim is not None and (req is None or same_quantity(req, lim)):
+            continue  # a limit alone: the request defaults to it
+        if lim is None and req is None:
+            missing.append(r)
+            continue
+        if lim is None:
+            problems.append(f"{r} request {_show(req)} without a limit")
+            edits.append(SetValue(c.obj.target, _res_path(c, "limits", r), req))
+        else:
+            problems.append(f"{r} requests {_show(req)} ≠ limits {_show(lim)}")
+            edits.append(SetValue(c.obj.target, _res_path(c, "requests", r), lim))
+        at = at or _res_path(c, "requests", r)
+    if missing:
+        problems.insert(0, f"no {' or '.join(missing)} request or limit")
+    if at is None:
+        if "resources" in c.data:
+            at = (*c.path, "resources")
+        else:
+            at = (*c.path, "name")
+    return problems, edits, at
+
+
+def _qos_class(t: PodTemplate) -> str:
+    any_set = any(
+        dig(c.resources, s, r) is not None
+        for c in t.all_containers()
+        for s in ("requests", "limits")
+        for r in QOS_RESOURCES
+    )
+    return "Burstable" if any_set else "BestEffort"
+
+
+@check("LLM026")
+def not_guaranteed_qos(ctx: Context) -> Iterator[Finding]:
+    seen: set[int] = set()
+    servers = {id(x.container): x for x in ctx.servers}
+    for s in ctx.servers:
+        t = s.container.template
+        if id(t) in seen or (s.framework is None and t.workload.kind not in LONG_RUNNING):
+            continue  # a GPU batch job (training, embedding) is not a server whose model must stay loaded
+        seen.add(id(t))
+        cls = _qos_class(t)
+        for c in t.all_containers():
+            problems, edits, at = qos_problems(c)
+            if not problems:
+                continue
+            srv = servers.get(id(c))
+            consequence = (
+                "under node memory pressure the kubelet evicts pods using more than their requests first (a "
+                "Guaranteed pod never does), and the kernel's OOM killer picks Burstable and BestEffort "
+                "containers first (oom_score_adj 2–1000, against -997 for Guaranteed) — the model that took "
+                "minutes to load is lost and the pod starts over"
+            )
+            if srv is not None:
+                title = srv.framework.title if srv.framework else "GPU"
+                msg = f"{title} container {c.name!r} has {'; '.join(problems)}: the pod is {cls}, not Guaranteed; {consequence}"
+            else:
+                kind = "init container" if c.init else "container"
+                msg = (
+                    f"{kind} {c.name!r} has {'; '.join(problems)}: Guaranteed QoS needs requests = limits for cpu "
+                    f"and memory in every container (init containers and sidecars too), so the whole pod with the "
+                    f"inference server is {cls}; {consequence}"
+                )
+            fix = None
+            if edits:
+                words = ", ".join(
+                    f"{'requests' if e.path[-2] == 'requests' else 'limits'}.{e.path[-1]} = {e.value}"
+                    for e in edits
+                    if isinstance(e, SetValue)
+                )
+                fix = make_fix("safe", f"set {words} in container {c.name!r}", *edits)
+            yield ctx.finding("LLM026", c.obj, at, msg, container=c, fix=fix)

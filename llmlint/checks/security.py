@@ -1,3 +1,427 @@
-"""Rules of the security family."""
+"""Security: credentials in plain text, and inference servers open to the network (and it open to them)."""
 
 from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from llmlint.checks import Context, check, make_fix
+from llmlint.checks.availability import pod_selector_labels
+from llmlint.graph.objects import Container, K8sObject, PodTemplate, Workload, as_int, as_list, as_map, dig
+from llmlint.graph.selectors import matches
+from llmlint.model import AddDocument, AppendItem, Edit, Finding, Fix, Path, RemoveItem, SetValue
+
+# ---- LLM013 -------------------------------------------------------------------------------------------
+
+HF_TOKEN_VARS = frozenset(
+    {"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACEHUB_API_TOKEN", "HUGGINGFACE_TOKEN", "HF_API_TOKEN"}
+)
+HF_TOKEN = re.compile(r"(?<![A-Za-z0-9])hf_[A-Za-z0-9]{20,}(?![A-Za-z0-9])")
+_PLACEHOLDER = re.compile(
+    r"^(hf_)?(x+|\*+|0+|\.+|<.*>|\$\{.*\}|.*(your|placeholder|changeme|change-me|example|dummy|redacted|fake|secret).*)$",
+    re.IGNORECASE,
+)
+_VAR_REF = re.compile(r"^\$\([A-Za-z_][A-Za-z0-9_]*\)$")
+
+
+def mask(value: str) -> str:
+    """What a message may show of a credential: its first three characters."""
+    return value.strip()[:3] + "…"
+
+
+def is_placeholder(value: str) -> bool:
+    return bool(_PLACEHOLDER.match(value.strip()))
+
+
+def _placeholder_note(value: str) -> str:
+    if is_placeholder(value):
+        return (
+            " (it looks like a placeholder, but a plain-text Secret committed to the repository is where the real "
+            "token ends up once someone fills it in)"
+        )
+    return ""
+
+
+def _decoded(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode(value.strip(), validate=True).decode("utf-8", errors="replace")
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _token_in(key: str, value: str) -> str | None:
+    """The credential in ``value`` (under ``key``), or None."""
+    m = HF_TOKEN.search(value)
+    if m:
+        return m.group(0)
+    if key.upper() in HF_TOKEN_VARS and value.strip() and not _VAR_REF.match(value.strip()):
+        return value.strip()
+    return None
+
+
+def _hf_secret(ctx: Context, namespace: str) -> tuple[str, str]:
+    """The Secret (name, key) an env var should reference: one already used for a Hugging Face token in the
+    namespace, else the configured one."""
+    for w in ctx.graph.workloads:
+        if w.obj.namespace != namespace:
+            continue
+        for t in w.templates:
+            for c in t.all_containers():
+                for e in c.env:
+                    ref = dig(e, "valueFrom", "secretKeyRef")
+                    if str(e.get("name", "")).upper() in HF_TOKEN_VARS and isinstance(ref, dict):
+                        name, key = ref.get("name"), ref.get("key")
+                        if isinstance(name, str) and isinstance(key, str):
+                            return name, key
+    return str(ctx.param("hf-token-secret")), str(ctx.param("hf-token-secret-key"))
+
+
+def _configmap_fix(ctx: Context, cm: K8sObject, key: str, raw: str, token: str) -> Fix:
+    """Remove ``key`` from the ConfigMap and give each container that read it the value from a Secret."""
+    secret, skey = _hf_secret(ctx, cm.namespace)
+    ref = {"secretKeyRef": {"name": secret, "key": skey}}
+    data = as_map(cm.data.get("data"))
+    # the fixer cannot remove the only key of a mapping (it reads back as null): drop `data` itself
+    edits: list[Edit] = [RemoveItem(cm.target, ("data", key) if len(data) > 1 else ("data",))]
+    users: list[str] = []
+    for w in ctx.graph.workloads:
+        if w.obj.namespace != cm.namespace:
+            continue
+        for t in w.templates:
+            for c in t.all_containers():
+                names = {str(e.get("name")) for e in c.env}
+                for i, e in enumerate(as_list(c.data.get("env"))):
+                    cref = dig(e, "valueFrom", "configMapKeyRef")
+                    if isinstance(cref, dict) and cref.get("name") == cm.name and cref.get("key") == key:
+                        edits.append(SetValue(c.obj.target, (*c.path, "env", i, "valueFrom"), ref))
+                        users.append(c.name)
+                for src in as_list(c.data.get("envFrom")):
+                    if dig(src, "configMapRef", "name") != cm.name:
+                        continue
+                    name = f"{as_map(src).get('prefix') or ''}{key}"
+                    if name not in names:
+                        edits.append(
+                            AppendItem(c.obj.target, (*c.path, "env"), {"name": name, "valueFrom": ref})
+                        )
+                        names.add(name)
+                        users.append(c.name)
+    who = f" and read it in {', '.join(repr(u) for u in users)} from" if users else "; reference"
+    fix = make_fix(
+        "unsafe",
+        f"remove {key} from ConfigMap {cm.name}{who} Secret {secret!r} (key {skey!r}) with secretKeyRef; create "
+        "that Secret outside the repository first, and revoke the exposed token",
+        *edits,
+    )
+    fix.redact = [raw, token]
+    return fix
+
+
+def _store_findings(ctx: Context, obj: K8sObject, skip_placeholders: bool) -> Iterator[Finding]:
+    sections: list[tuple[str, bool]] = (
+        [("stringData", False), ("data", True)] if obj.kind == "Secret" else [("data", False)]
+    )
+    for section, encoded in sections:
+        for key, raw in as_map(obj.data.get(section)).items():
+            value = _decoded(raw) if encoded else (raw if isinstance(raw, str) else None)
+            if value is None:
+                continue
+            token = _token_in(str(key), value)
+            if token is None or (skip_placeholders and is_placeholder(token)):
+                continue
+            if obj.kind == "Secret":
+                how = (
+                    "base64 in data (an encoding, not encryption)" if encoded else "plain text in stringData"
+                )
+                msg = (
+                    f"Secret {obj.name} holds a Hugging Face token ({mask(token)}) under key {key!r} as {how}: "
+                    f"anyone who can read the repository (and its history, forks and CI logs) has it"
+                    f"{_placeholder_note(token)}; keep the manifest out of the repository and create the Secret "
+                    "from a secret store (External Secrets, Sealed Secrets, SOPS, or kubectl create secret)"
+                )
+            else:
+                msg = (
+                    f"ConfigMap {obj.name} holds a Hugging Face token ({mask(token)}) under key {key!r}: "
+                    "ConfigMaps are not secret (readable with the usual RBAC, printed by kubectl describe) and "
+                    f"this one is in the repository{_placeholder_note(token)}; move it to a Secret created "
+                    "outside the repository and reference it with secretKeyRef"
+                )
+            fix = _configmap_fix(ctx, obj, str(key), raw, token) if obj.kind == "ConfigMap" else None
+            yield ctx.finding("LLM013", obj, (section, str(key)), msg, fix=fix)
+
+
+def _container_findings(ctx: Context, c: Container, skip_placeholders: bool) -> Iterator[Finding]:
+    for i, e in enumerate(as_list(c.data.get("env"))):
+        if not isinstance(e, dict) or not isinstance(e.get("value"), str):
+            continue
+        name = str(e.get("name", ""))
+        token = _token_in(name, e["value"])
+        if token is None or (skip_placeholders and is_placeholder(token)):
+            continue
+        secret, key = _hf_secret(ctx, c.obj.namespace)
+        fix = make_fix(
+            "unsafe",
+            f"read {name} from Secret {secret!r} (key {key!r}) with secretKeyRef; create that Secret outside the "
+            "repository first, and revoke the exposed token",
+            SetValue(
+                c.obj.target,
+                (*c.path, "env", i),
+                {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}},
+            ),
+        )
+        fix.redact = [e["value"], token]
+        msg = (
+            f"env {name} of container {c.name!r} is a Hugging Face token in plain text ({mask(token)}): it is in "
+            "the repository, in every rendered manifest and in `kubectl get -o yaml` for anyone who can read the "
+            f"workload{_placeholder_note(token)}; revoke it and read it from a Secret with secretKeyRef"
+        )
+        yield ctx.finding("LLM013", c.obj, (*c.path, "env", i, "value"), msg, container=c, fix=fix)
+    for section in ("command", "args"):
+        for i, word in enumerate(as_list(c.data.get(section))):
+            if not isinstance(word, str):
+                continue
+            m = HF_TOKEN.search(word)
+            if m is None or (skip_placeholders and is_placeholder(m.group(0))):
+                continue
+            msg = (
+                f"container {c.name!r} has a Hugging Face token in its {section} ({mask(m.group(0))}): it is in "
+                "the repository, in the process list and in `kubectl get -o yaml`"
+                f"{_placeholder_note(m.group(0))}; revoke it, put it in a Secret and pass it as $(HF_TOKEN) from an "
+                "env var with secretKeyRef"
+            )
+            yield ctx.finding("LLM013", c.obj, (*c.path, section, i), msg, container=c, span=m.span())
+
+
+@check("LLM013")
+def hf_token_in_plain_text(ctx: Context) -> Iterator[Finding]:
+    skip = bool(ctx.param("ignore-placeholder-tokens"))
+    for w in ctx.graph.workloads:
+        for t in w.templates:
+            for c in t.all_containers():
+                yield from _container_findings(ctx, c, skip)
+    for kind in ("Secret", "ConfigMap"):
+        for obj in ctx.graph.of_kind(kind):
+            yield from _store_findings(ctx, obj, skip)
+
+
+# ---- LLM020 -------------------------------------------------------------------------------------------
+
+METADATA_IP = ipaddress.ip_address("169.254.169.254")
+METADATA_CIDR = "169.254.169.254/32"
+LWS_NAME_LABEL = "leaderworkerset.sigs.k8s.io/name"
+
+
+def policy_types(np: K8sObject) -> set[str]:
+    """The directions a NetworkPolicy isolates (the API's default: Ingress, plus Egress with egress rules)."""
+    spec = as_map(np.data.get("spec"))
+    given = spec.get("policyTypes")
+    if isinstance(given, list) and given:
+        return {str(x) for x in given}
+    out = {"Ingress"}
+    if as_list(spec.get("egress")):
+        out.add("Egress")
+    return out
+
+
+def _pod_labels(w: Workload, t: PodTemplate) -> dict[str, str]:
+    labels = dict(t.labels)
+    if w.kind == "LeaderWorkerSet":
+        labels.setdefault(LWS_NAME_LABEL, w.obj.name)
+    return labels
+
+
+def selecting_policies(ctx: Context, w: Workload, t: PodTemplate) -> list[K8sObject]:
+    labels = _pod_labels(w, t)
+    out = []
+    for np in ctx.graph.of_kind("NetworkPolicy", w.obj.namespace):
+        sel = dig(np.data, "spec", "podSelector")
+        if matches({} if sel is None else sel, labels):
+            out.append(np)
+    return out
+
+
+def _covers_metadata(cidr: Any, excepts: Any) -> bool:
+    try:
+        net = ipaddress.ip_network(str(cidr), strict=False)
+    except ValueError:
+        return False
+    if net.version != 4 or METADATA_IP not in net:
+        return False
+    for ex in as_list(excepts):
+        try:
+            if METADATA_IP in ipaddress.ip_network(str(ex), strict=False):
+                return False
+        except ValueError:
+            continue
+    return True
+
+
+def _ports_allow_http(ports: Any) -> bool:
+    """Whether a rule's ports admit TCP 80, where the AWS, GCP and Azure metadata services answer."""
+    items = as_list(ports)
+    if not items:
+        return True
+    for p in items:
+        if not isinstance(p, dict):
+            continue
+        if str(p.get("protocol") or "TCP").upper() != "TCP":
+            continue
+        port, end = p.get("port"), as_int(p.get("endPort"))
+        if port is None:
+            return True
+        n = as_int(port)
+        if n is None:
+            continue  # a named port never names a port of an address outside the cluster
+        if n == 80 or (end is not None and n <= 80 <= end):
+            return True
+    return False
+
+
+def metadata_openings(np: K8sObject) -> Iterator[tuple[Path, str, Edit]]:
+    """Egress rules of ``np`` that let pods reach 169.254.169.254: (where, what, the edit that closes it)."""
+    if "Egress" not in policy_types(np):
+        return
+    for i, rule in enumerate(as_list(dig(np.data, "spec", "egress"))):
+        if not isinstance(rule, dict) or not _ports_allow_http(rule.get("ports")):
+            continue
+        peers = as_list(rule.get("to"))
+        if not peers:
+            what = "allows egress to every address" + ("" if rule.get("ports") else " on every port")
+            new_to = [
+                {"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_CIDR]}},
+                {"namespaceSelector": {}},
+            ]
+            yield ("spec", "egress", i), what, SetValue(np.target, ("spec", "egress", i, "to"), new_to)
+            continue
+        for j, peer in enumerate(peers):
+            block = as_map(as_map(peer).get("ipBlock"))
+            if block and _covers_metadata(block.get("cidr"), block.get("except")):
+                path: Path = ("spec", "egress", i, "to", j, "ipBlock")
+                what = f"allows egress to {block.get('cidr')} without excepting {METADATA_CIDR}"
+                yield (*path, "cidr"), what, AppendItem(np.target, (*path, "except"), METADATA_CIDR)
+
+
+def _serving(ctx: Context) -> list[tuple[Workload, PodTemplate, list[int]]]:
+    """Inference workloads, the template that runs the server, and the server's ports."""
+    out: dict[int, tuple[Workload, PodTemplate, list[int]]] = {}
+    for s in ctx.inference_servers():
+        t = s.container.template
+        w = t.workload
+        if id(w) in out:
+            continue
+        ports: list[int] = []
+        p = s.port()
+        if p is not None:
+            ports.append(p)
+        if s.framework is not None:
+            ports.extend(x for x in s.framework.extra_ports if x not in ports)
+        if not ports:
+            ports = [
+                n
+                for n in (as_int(dig(cp, "containerPort")) for cp in as_list(s.container.data.get("ports")))
+                if n
+            ]
+        out[id(w)] = (w, t, ports)
+    return list(out.values())
+
+
+def _new_policy(
+    w: Workload, labels: dict[str, str], ports: list[int], directions: list[str]
+) -> dict[str, Any]:
+    md: dict[str, Any] = {"name": f"{w.obj.name}-network-policy"}
+    if w.obj.ref.namespace:
+        md["namespace"] = w.obj.ref.namespace
+    spec: dict[str, Any] = {"podSelector": {"matchLabels": labels}, "policyTypes": directions}
+    group = (
+        {"podSelector": {"matchLabels": {LWS_NAME_LABEL: w.obj.name}}}
+        if w.kind == "LeaderWorkerSet"
+        else None
+    )
+    if "Ingress" in directions:
+        ingress: list[dict[str, Any]] = [{"ports": [{"protocol": "TCP", "port": p} for p in ports]}]
+        if group is not None:
+            ingress.append({"from": [group]})  # the pods of a group talk to each other (Ray, NCCL)
+        spec["ingress"] = ingress
+    if "Egress" in directions:
+        egress: list[dict[str, Any]] = [
+            {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+            {
+                "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_CIDR]}}],
+                "ports": [{"protocol": "TCP", "port": 443}],
+            },
+        ]
+        if group is not None:
+            egress.append({"to": [group]})
+        spec["egress"] = egress
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": md, "spec": spec}
+
+
+@check("LLM020")
+def no_network_policy(ctx: Context) -> Iterator[Finding]:
+    selected: dict[int, tuple[K8sObject, list[str]]] = {}
+    for w, t, ports in _serving(ctx):
+        policies = selecting_policies(ctx, w, t)
+        types = set().union(*(policy_types(np) for np in policies)) if policies else set()
+        missing = [d for d in ("Ingress", "Egress") if d not in types]
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(t.labels.items())) or "none"
+        if missing:
+            if not policies:
+                msg = (
+                    f"no NetworkPolicy in the namespace selects these pods (labels: {shown}): any pod in the "
+                    "cluster can call the server's API (unauthenticated unless an API key is set), and the server "
+                    "can reach the cloud metadata endpoint 169.254.169.254 and the node's credentials"
+                )
+            elif missing == ["Egress"]:
+                msg = (
+                    f"the NetworkPolicies selecting these pods ({', '.join(np.name for np in policies)}) restrict "
+                    "ingress only: egress is open, including the cloud metadata endpoint 169.254.169.254 and the "
+                    "node's credentials"
+                )
+            else:
+                msg = (
+                    f"the NetworkPolicies selecting these pods ({', '.join(np.name for np in policies)}) restrict "
+                    "egress only: any pod in the cluster can call the server's API"
+                )
+            fix = None
+            sel = pod_selector_labels(w)
+            if w.kind != "InferenceService" and sel and ports:
+                doc = _new_policy(w, sel, ports, missing)
+                ports_txt = ", ".join(str(p) for p in ports)
+                parts = []
+                if "Ingress" in missing:
+                    parts.append(f"ingress on port {ports_txt} only")
+                if "Egress" in missing:
+                    parts.append(f"egress to DNS and TCP 443 except {METADATA_CIDR}")
+                fix = make_fix(
+                    "unsafe",
+                    f"add NetworkPolicy {doc['metadata']['name']} ({'; '.join(parts)}); check the callers and "
+                    "the destinations the server needs",
+                    AddDocument(w.obj.target, doc),
+                )
+            at: Path = (
+                (*t.path, "metadata", "labels")
+                if t.labels and w.kind != "InferenceService"
+                else ("metadata", "name")
+            )
+            if w.kind == "Pod":
+                at = ("metadata", "labels") if t.labels else ("metadata", "name")
+            yield ctx.finding("LLM020", w.obj, at, msg, fix=fix)
+        for np in policies:
+            selected.setdefault(id(np), (np, []))[1].append(f"{w.kind} {w.obj.name}")
+    for np, users in selected.values():
+        for path, what, edit in metadata_openings(np):
+            names = ", ".join(users[:3]) + (f" and {len(users) - 3} more" if len(users) > 3 else "")
+            msg = (
+                f"NetworkPolicy {np.name} (selecting the inference pods of {names}) {what}: the server (and "
+                "any code a model or request makes it run) can reach the cloud metadata endpoint "
+                f"169.254.169.254 and the node's credentials; except {METADATA_CIDR}"
+            )
+            fix = make_fix(
+                "unsafe", f"except {METADATA_CIDR} from the egress rule of NetworkPolicy {np.name}", edit
+            )
+            yield ctx.finding("LLM020", np, path, msg, fix=fix)

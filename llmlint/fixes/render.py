@@ -12,8 +12,10 @@ _PLAIN_OK = re.compile(r"^[A-Za-z0-9_./$(-][^#]*$")
 _NEEDS_QUOTES = re.compile(r":\s|\s#|^[-?:,\[\]{}#&*!|>'\"%@`]\s|^\s|\s$|:$")
 
 
-def plain_safe(s: str) -> bool:
+def plain_safe(s: str, in_flow: bool = False) -> bool:
     if not s or not _PLAIN_OK.match(s) or _NEEDS_QUOTES.search(s) or "\n" in s:
+        return False
+    if in_flow and any(c in s for c in ",[]{}"):
         return False
     try:
         return bool(yaml.load(f"k: {s}", Loader=yaml.CSafeLoader) == {"k": s})
@@ -21,8 +23,10 @@ def plain_safe(s: str) -> bool:
         return False
 
 
-def scalar(value: Any, style: str | None = None) -> str:
+def scalar(value: Any, style: str | None = None, in_flow: bool = False) -> str:
     """One scalar; strings keep ``style`` (``'"'``, ``"'"``) when given, else plain when that reads back."""
+    if isinstance(value, dict | list):
+        return flow(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -32,14 +36,25 @@ def scalar(value: Any, style: str | None = None) -> str:
     s = str(value)
     if style == "'" and "\n" not in s:
         return "'" + s.replace("'", "''") + "'"
-    if style == '"' or not plain_safe(s):
+    if style == '"' or not plain_safe(s, in_flow):
         return json.dumps(s, ensure_ascii=False)
     return s
 
 
-def flow(value: Any) -> str:
-    """JSON, which is valid YAML flow style."""
-    return json.dumps(value, ensure_ascii=False)
+def flow(value: Any, json_only: bool = True) -> str:
+    """Flow style: JSON (valid YAML too) for JSON files, else YAML flow with plain scalars where they read
+    back (``{cidr: 0.0.0.0/0, except: [169.254.169.254/32]}``)."""
+    if json_only:
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ", ".join(f"{scalar(str(k), in_flow=True)}: {flow(v, False)}" for k, v in value.items())
+            + "}"
+        )
+    if isinstance(value, list):
+        return "[" + ", ".join(flow(v, False) for v in value) + "]"
+    return scalar(value, in_flow=True)
 
 
 def _is_leaf(v: Any) -> bool:

@@ -90,6 +90,9 @@ class _Doc:
         self._flow_inserts.add(id(node))
         return seen
 
+    def flow(self, value: Any) -> str:
+        return render.flow(value, json_only=self.src.is_json)
+
     def abs(self, index: int) -> int:
         return self.base + index
 
@@ -150,15 +153,22 @@ class _Doc:
                 style = node.style if isinstance(value, str) else None
                 return Splice(start, end, render.scalar(value, style), depth)
             if self.src.is_json or getattr(parent, "flow_style", False):
-                return Splice(start, end, render.flow(value), depth)
+                return Splice(start, end, self.flow(value), depth)
             key_col = key.start_mark.column if key is not None else 0
             text = self.src.text
             while start > 0 and text[start - 1] in " \t":
                 start -= 1
             lines = render.block(value, self.indent_for(value, key_col), self.step, self.seq_offset)
             return Splice(start, end, self.nl("\n" + "\n".join(lines)), depth)
-        if getattr(node, "flow_style", False) or not compound:
-            return Splice(start, end, render.flow(value) if compound else render.scalar(value), depth)
+        if getattr(node, "flow_style", False):
+            return Splice(start, end, self.flow(value), depth)
+        if not compound:  # a block collection becomes a scalar or an empty collection
+            return Splice(
+                start,
+                self.abs(content_end(node)),
+                self.flow(value) if isinstance(value, dict | list) else render.scalar(value),
+                depth,
+            )
         col = node.start_mark.column
         lines = render.block(value, col, self.step, self.seq_offset)
         lines[0] = lines[0].lstrip()
@@ -170,14 +180,15 @@ class _Doc:
             if self.src.text[close] != "}":
                 raise EditError("unexpected flow mapping end")
             sep = ", " if mapping.value or self._inserted(mapping) else ""
-            return Splice(close, close, f"{sep}{render.flow(key)}: {render.flow(value)}", depth)
+            key_text = render.flow(key) if self.src.is_json else render.scalar(key, in_flow=True)
+            return Splice(close, close, f"{sep}{key_text}: {self.flow(value)}", depth)
         col = mapping.value[0][0].start_mark.column
         if isinstance(value, dict | list) and value:
             lines = [f"{' ' * col}{render.scalar(key)}:"]
             lines += render.block(value, self.indent_for(value, col), self.step, self.seq_offset)
         else:
             lines = [
-                f"{' ' * col}{render.scalar(key)}: {render.scalar(value) if not isinstance(value, dict | list) else render.flow(value)}"
+                f"{' ' * col}{render.scalar(key)}: {self.flow(value) if isinstance(value, dict | list) else render.scalar(value)}"
             ]
         at = self.eol(self.abs(content_end(mapping)))
         return Splice(at, at, self.lines(lines, at), depth)
@@ -191,7 +202,7 @@ class _Doc:
                 if self.src.text[close] != "]":
                     raise EditError("unexpected flow sequence end")
                 sep = ", " if node.value or self._inserted(node) else ""
-                return [Splice(close, close, f"{sep}{render.flow(value)}", len(path))]
+                return [Splice(close, close, f"{sep}{self.flow(value)}", len(path))]
             col = node.start_mark.column
             at = self.eol(self.abs(content_end(node)))
             return [
@@ -238,6 +249,16 @@ class _Doc:
             starts = [self.abs(v.start_mark.index) for v in parent.value]
         else:
             raise EditError("not a list item or mapping key")
+        if not flow and len(starts) == 1 and len(chain) > 2:
+            # the only entry: the collection becomes empty ("data: {}"), not null
+            empty = "{}" if isinstance(parent, yaml.MappingNode) else "[]"
+            pstart, pend = self.abs(parent.start_mark.index), self.abs(content_end(parent))
+            j = pstart
+            while j > 0 and text[j - 1] in " \t\r\n":
+                j -= 1
+            if j > 0 and text[j - 1] == ":":
+                return [Splice(j, pend, " " + empty, len(path))]
+            return [Splice(pstart, pend, empty, len(path))]
         if flow:
             end = ends[idx]
             if idx + 1 < len(starts):
@@ -290,7 +311,9 @@ def _edit_splices(d: _Doc, items: list[tuple[int, Edit, Path]]) -> list[Splice]:
             chain = _chain(d.root, path)
             depth = len(chain) - 1
             node = chain[-1][1]
-            existing_list = isinstance(e, AppendItem) and depth == len(path) and isinstance(node, yaml.SequenceNode)
+            existing_list = (
+                isinstance(e, AppendItem) and depth == len(path) and isinstance(node, yaml.SequenceNode)
+            )
             if depth < len(path) and not existing_list:
                 value: Any = [e.value] if isinstance(e, AppendItem) else e.value
                 cut = depth if _is_null(node) and depth > 0 else depth + 1
@@ -302,7 +325,11 @@ def _edit_splices(d: _Doc, items: list[tuple[int, Edit, Path]]) -> list[Splice]:
                 continue
         if isinstance(e, RemoveItem) and isinstance(path[-1], int):
             parent = _chain(d.root, path[:-1])
-            if len(parent) - 1 == len(path) - 1 and isinstance(parent[-1][1], yaml.SequenceNode) and parent[-1][1].flow_style:
+            if (
+                len(parent) - 1 == len(path) - 1
+                and isinstance(parent[-1][1], yaml.SequenceNode)
+                and parent[-1][1].flow_style
+            ):
                 first, idx = flow_removals.get(path[:-1], (order, []))
                 flow_removals[path[:-1]] = (first, [*idx, path[-1]])
                 continue
