@@ -11,22 +11,19 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 DOCS_BASE = "https://github.com/llmlint/llmlint/blob/main/docs/rules"
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(NamedTuple):
     description: str
     manifest: str
     fixed: str | None = None
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     name: str
     severity: str
@@ -35,12 +32,12 @@ class Rule:
     rationale: str
     fix_safety: str | None  # "safe", "unsafe", or None when no fix is offered
     fix_description: str
-    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
-    references: list[dict[str, str]] = field(default_factory=list)
-    bad: list[Example] = field(default_factory=list)
-    good: list[Example] = field(default_factory=list)
+    parameters: dict[str, dict[str, Any]]
+    references: list[dict[str, str]]
+    bad: list[Example]
+    good: list[Example]
+    frameworks: list[str]
     audit_only: bool = False
-    frameworks: list[str] = field(default_factory=list)
 
     @property
     def docs_url(self) -> str:

@@ -6,7 +6,7 @@ Nothing here parses YAML, prints, or knows a rule: stages exchange these values 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 # A path into a document's data: mapping keys and list indexes, from the document root.
 Path = tuple[str | int, ...]
@@ -16,8 +16,7 @@ SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 Safety = Literal["safe", "unsafe"]
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectRef:
+class ObjectRef(NamedTuple):
     api_version: str | None
     kind: str | None
     namespace: str | None
@@ -36,8 +35,7 @@ class ObjectRef:
         return f"{self.kind or '?'} {ns}{self.name or '?'}"
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     """Where an edit lands: one document of one source, and the object's path inside it.
 
     ``prefix`` is non-empty for objects inside a ``kind: List`` (``("items", 3)``).
@@ -52,8 +50,7 @@ class Target:
 # ---- edits: what a fix does, as operations on a document's data ------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SetValue:
+class SetValue(NamedTuple):
     """Set ``path`` (relative to the object) to ``value``, creating missing parent mappings."""
 
     target: Target
@@ -61,8 +58,7 @@ class SetValue:
     value: Any
 
 
-@dataclass(frozen=True, slots=True)
-class ReplaceInString:
+class ReplaceInString(NamedTuple):
     """Replace ``value[start:end]`` of the string at ``path`` with ``new``."""
 
     target: Target
@@ -73,8 +69,7 @@ class ReplaceInString:
     new: str
 
 
-@dataclass(frozen=True, slots=True)
-class AppendItem:
+class AppendItem(NamedTuple):
     """Append ``value`` to the list at ``path`` (created when missing)."""
 
     target: Target
@@ -82,16 +77,14 @@ class AppendItem:
     value: Any
 
 
-@dataclass(frozen=True, slots=True)
-class RemoveItem:
+class RemoveItem(NamedTuple):
     """Remove the list item (last step an index) or the mapping key (last step a key) at ``path``."""
 
     target: Target
     path: Path
 
 
-@dataclass(frozen=True, slots=True)
-class AddDocument:
+class AddDocument(NamedTuple):
     """Add a new object as a document right after ``target``'s document."""
 
     target: Target

@@ -6,7 +6,7 @@ tree is cached on the document. Offsets are character offsets into ``source.text
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import yaml
 
@@ -14,8 +14,7 @@ from llmlint.manifest.loader import Document
 from llmlint.model import Path
 
 
-@dataclass(frozen=True, slots=True)
-class Located:
+class Located(NamedTuple):
     node: yaml.Node  # the value node at the path (or the deepest existing ancestor)
     key: yaml.Node | None  # the mapping key node when the path's last step is a key
     depth: int  # how many steps of the path exist
@@ -36,7 +35,7 @@ class Located:
 def root(doc: Document) -> yaml.Node | None:
     if doc._root is None:
         try:
-            doc._root = yaml.compose(doc.text, Loader=yaml.CSafeLoader)  # noqa: S506 - safe loader
+            doc._root = yaml.compose(doc.text, Loader=yaml.CSafeLoader)
         except (yaml.YAMLError, RecursionError):
             doc._root = False
     return doc._root or None
@@ -75,13 +74,26 @@ def content_end(node: yaml.Node) -> int:
     libyaml ends a block collection after the comments and blank lines that follow it; this walks down
     to the last scalar or flow collection instead.
     """
+    seen: set[int] = set()
     while True:
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode) and not node.flow_style and node.value:
-            node = node.value[-1][1]
+            key, child = node.value[-1]
+            if _elsewhere(child, node, seen):
+                return int(key.end_mark.index)  # ``key: *alias``: the alias is on the key's line
+            node = child
         elif isinstance(node, yaml.SequenceNode) and not node.flow_style and node.value:
-            node = node.value[-1]
+            child = node.value[-1]
+            if _elsewhere(child, node, seen):
+                return int(node.end_mark.index)  # ``- *alias``: libyaml's end is the best there is
+            node = child
         else:
             return int(node.end_mark.index)
+
+
+def _elsewhere(child: yaml.Node, parent: yaml.Node, seen: set[int]) -> bool:
+    """Is ``child`` an alias: a node written before its parent (its anchor), or one already walked?"""
+    return id(child) in seen or child.start_mark.index < parent.start_mark.index
 
 
 def substring_offset(text: str, node: yaml.Node, base: int, value: str, start: int, end: int) -> int | None:

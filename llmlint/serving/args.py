@@ -9,16 +9,20 @@ can say "this value lives in ConfigMap vllm-config, key GPU_MEM" and a fix can c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from llmlint.graph.objects import Container, K8sObject, as_list, as_map, dig
 from llmlint.model import Path
 
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 
+# Linux refuses to exec an argument or environment string longer than MAX_ARG_STRLEN (128 KiB), so no
+# server ever sees more. Expansion stops there, which also defuses ``$(VAR)`` chains that double at each
+# step (a "billion laughs" in ``env``): a reference that would go past it is kept as written.
+MAX_EXPANDED = 128 * 1024
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+
+class Origin(NamedTuple):
     """A substring ``[start, end)`` of the string scalar at ``path`` of ``obj``."""
 
     obj: K8sObject
@@ -27,8 +31,7 @@ class Origin:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     obj: K8sObject
     path: Path
 
@@ -78,6 +81,7 @@ def k8s_expand(text: str, src: Source | None, env: dict[str, EnvVar], anchor: So
     out: list[str] = []
     owners: list[Owner] = []
     i, n = 0, len(text)
+    unclosed = False  # no ")" after some "$(": none after any later one either (keeps "$($($(…" linear)
     while i < n:
         c = text[i]
         if c == "$" and i + 1 < n:
@@ -87,12 +91,17 @@ def k8s_expand(text: str, src: Source | None, env: dict[str, EnvVar], anchor: So
                 owners.append((src, i + 1))
                 i += 2
                 continue
-            if nxt == "(":
+            if nxt == "(" and not unclosed:
                 close = text.find(")", i + 2)
+                unclosed = close == -1
                 if close != -1:
                     name = text[i + 2 : close]
                     var = env.get(name)
-                    if var is not None and var.value is not None:
+                    if (
+                        var is not None
+                        and var.value is not None
+                        and len(owners) + len(var.value) <= MAX_EXPANDED
+                    ):
                         out.append(var.value)
                         owners.extend((var.source, j) for j in range(len(var.value)))
                         i = close + 1
@@ -178,14 +187,18 @@ def shell_words(script: Word, env: dict[str, EnvVar]) -> list[list[Word]]:
         if commands[-1]:
             commands.append([])
 
+    unclosed = False  # no "}" after some "${": none after any later one either (keeps "${${${…" linear)
+    expanded = 0  # characters put in by ``$VAR`` expansion, at most MAX_EXPANDED per script
+
     def expand_var(j: int) -> int:
         """``$NAME`` / ``${NAME}`` at ``j``; returns the index after it, or ``j`` if it is not one."""
-        nonlocal have_word
+        nonlocal have_word, unclosed, expanded
         if j + 1 >= n:
             return j
         if s[j + 1] == "{":
-            close = s.find("}", j + 2)
+            close = -1 if unclosed else s.find("}", j + 2)
             if close == -1:
+                unclosed = True
                 return j
             name, after = s[j + 2 : close], close + 1
         else:
@@ -197,7 +210,8 @@ def shell_words(script: Word, env: dict[str, EnvVar]) -> list[list[Word]]:
             return j
         var = env.get(name)
         have_word = True
-        if var is not None and var.value is not None:
+        if var is not None and var.value is not None and expanded + len(var.value) <= MAX_EXPANDED:
+            expanded += len(var.value)
             cur.extend((ch, (var.source, m)) for m, ch in enumerate(var.value))
         else:
             cur.extend((s[m], own[m]) for m in range(j, after))  # unknown: keep it visible
@@ -284,6 +298,8 @@ def container_argv(container: Container, env: dict[str, EnvVar]) -> tuple[list[W
                 continue
             src = Source(obj, (*container.path, key, i))
             text = item if isinstance(item, str) else str(item)
+            # exec refuses a longer string (E2BIG): the server never sees past it, and neither do rules
+            text = text[:MAX_EXPANDED]
             if isinstance(item, str):
                 out[key].append(k8s_expand(text, src, env, src))
             else:

@@ -19,9 +19,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from llmlint import data as datafiles
 
@@ -44,8 +43,7 @@ _DATA = "server_flags.json"
 Version = tuple[int, int, int, int, int]
 
 
-@dataclass(frozen=True)
-class FlagSpec:
+class FlagSpec(NamedTuple):
     """One option string of a server, with the listed versions accepting it."""
 
     name: str
@@ -81,8 +79,7 @@ class _Specs(Mapping[str, FlagSpec]):
         return name in self._raw
 
 
-@dataclass(frozen=True)
-class _Framework:
+class _Framework(NamedTuple):
     versions: tuple[str, ...]
     keys: tuple[Version, ...]
     flags: _Specs

@@ -17,11 +17,10 @@ Facts, with their sources in the rules' references:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Framework:
+class Framework(NamedTuple):
     key: str
     title: str
     images: re.Pattern[str]  # matched against the image reference with registry and tag stripped
@@ -30,7 +29,7 @@ class Framework:
     ready_paths: tuple[str, ...]
     live_paths: tuple[str, ...]
     # semantic name → the flags that set it (first one is the canonical spelling)
-    flags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    flags: dict[str, tuple[str, ...]]
     positional_model: bool = False  # ``vllm serve MODEL``
     env_flags: bool = False  # every flag can also come from an env var (TGI)
     port_env: str | None = None

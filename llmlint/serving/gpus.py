@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from llmlint import data as datafiles
 
 _SUFFIXES = re.compile(r"(-SHARED|-MIG-[0-9a-z.]+)$", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class Gpu:
+class Gpu(NamedTuple):
     name: str
     memory_gib: float
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
+import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from llmlint.model import InputError
 
@@ -13,10 +15,26 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox", ".mypy_cache"})
 
 
-@dataclass(frozen=True, slots=True)
-class FileRef:
+class FileRef(NamedTuple):
     path: str  # to open
     name: str  # to show: relative to the working directory when inside it
+
+
+def printable(name: str) -> str:
+    """``name`` safe to print on one line: control and format characters (a newline, an RTL override)
+    and undecodable bytes are shown as escapes. A file named ``"x\n::error::…"`` would otherwise write
+    its own GitHub workflow command into ``--format github`` output."""
+    if name.isprintable():
+        return name
+    out: list[str] = []
+    for ch in name:
+        if 0xDC80 <= ord(ch) <= 0xDCFF:  # a byte that is not UTF-8 (os.fsdecode's surrogateescape)
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        elif not ch.isprintable():
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def display_name(path: str, cwd: str) -> str:
@@ -24,8 +42,8 @@ def display_name(path: str, cwd: str) -> str:
     try:
         rel = os.path.relpath(absolute, cwd)
     except ValueError:
-        return path
-    return path if rel.startswith("..") else rel.replace(os.sep, "/")
+        return printable(path)
+    return printable(path if rel.startswith("..") else rel.replace(os.sep, "/"))
 
 
 def _excluded(name: str, patterns: Iterable[str]) -> bool:
@@ -39,14 +57,16 @@ def _excluded(name: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: str | None = None) -> Iterator[FileRef | InputError]:
+def discover(
+    paths: Iterable[str], exclude: Iterable[str] = (), cwd: str | None = None
+) -> Iterator[FileRef | InputError]:
     """Files to scan, in a stable order; each real file once, symlink loops never followed twice."""
     cwd = cwd or os.getcwd()
     exclude = list(exclude)
     seen: set[tuple[int, int]] = set()
     for given in paths:
         if not os.path.lexists(given):
-            yield InputError(given, None, "no such file or directory")
+            yield InputError(printable(given), None, "no such file or directory")
             continue
         if os.path.isdir(given):
             yield from _walk(given, exclude, cwd, seen)
@@ -55,7 +75,8 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: str | None 
         try:
             st = os.stat(given)
         except OSError as exc:
-            yield InputError(name, None, f"cannot read: {exc.strerror or exc}")
+            why = "symbolic link loop" if exc.errno == errno.ELOOP else (exc.strerror or str(exc))
+            yield InputError(name, None, f"cannot read: {why}")
             continue
         key = (st.st_dev, st.st_ino)
         if key in seen:
@@ -66,7 +87,9 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: str | None 
             yield FileRef(given, name)
 
 
-def _walk(top: str, exclude: list[str], cwd: str, seen: set[tuple[int, int]]) -> Iterator[FileRef | InputError]:
+def _walk(
+    top: str, exclude: list[str], cwd: str, seen: set[tuple[int, int]]
+) -> Iterator[FileRef | InputError]:
     visited_dirs: set[tuple[int, int]] = set()
     stack = [top]
     while stack:
@@ -99,9 +122,17 @@ def _walk(top: str, exclude: list[str], cwd: str, seen: set[tuple[int, int]]) ->
                 continue
             try:
                 fst = entry.stat()
-            except OSError:
-                if entry.is_symlink():
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    yield InputError(name, None, "symbolic link loop: not read")
+                elif entry.is_symlink():
                     yield InputError(name, None, "broken symbolic link")
+                else:
+                    yield InputError(name, None, f"cannot read: {exc.strerror or exc}")
+                continue
+            if not stat.S_ISREG(fst.st_mode):
+                # x.yaml -> /dev/zero, a FIFO: reading would never end (or block)
+                yield InputError(name, None, "not a regular file (a device, FIFO or socket): not read")
                 continue
             key = (fst.st_dev, fst.st_ino)
             if key in seen:
