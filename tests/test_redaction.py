@@ -49,5 +49,6 @@ def test_no_token_in_reports(tmp_path: Path, fmt: str) -> None:
 def test_no_token_in_diffs(tmp_path: Path) -> None:
     write(tmp_path, "m.yaml", MANIFESTS)
     code, out, err = cli("scan", "--diff", "--unsafe-fixes", "m.yaml", cwd=tmp_path)
+    assert code == 1  # the diff is not empty
     assert out.startswith("--- a/m.yaml")
     assert TOKEN not in out + err
