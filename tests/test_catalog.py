@@ -33,7 +33,8 @@ BUILTIN_GROUPS = (
 def _scan_text(text: str, rule_id: str | None = None) -> list[str]:
     src = decode("example.yaml", text.encode())
     assert isinstance(src, SourceText)
-    result = analyse([load(src)], Settings(select=[rule_id] if rule_id else None))
+    loaded = load(src)
+    result = analyse([loaded], Settings(select=[rule_id] if rule_id else None), errors=loaded.errors)
     assert not result.errors, [e.one_line() for e in result.errors]
     return [f.rule for f in result.active]
 

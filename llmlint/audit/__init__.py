@@ -1,0 +1,183 @@
+"""``llmlint audit``: the scan rules on a live cluster's objects, plus evidence only a cluster has.
+
+Read-only: ``get``/``list`` only, never Secrets. Fixes are reported as RFC 6902 JSON Patches against the
+live objects and as the matching ``kubectl patch`` commands (``--diff``); nothing is ever applied.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from llmlint.audit.facts import ClusterFacts, facts_from_objects
+
+if TYPE_CHECKING:
+    from llmlint.engine import ScanResult, Settings
+    from llmlint.model import Finding, ObjectRef
+
+__all__ = [
+    "AuditError",
+    "AuditOptions",
+    "ClusterFacts",
+    "facts_from_objects",
+    "kubectl_commands",
+    "run_audit",
+]
+
+# API groups kubectl resolves by the bare kind; other groups are spelled out (kind.group).
+_BUILTIN_GROUPS = frozenset({"", "apps", "batch", "policy", "autoscaling", "networking.k8s.io"})
+
+
+class AuditError(Exception):
+    """The audit could not run (bad kubeconfig, unreachable cluster...): one clear line, exit 2."""
+
+
+@dataclass
+class AuditOptions:
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str | None = None
+    all_namespaces: bool = False
+    timeout: float = 20.0
+    progress: bool = False
+
+
+def run_audit(opts: AuditOptions, settings: Settings) -> tuple[ScanResult, list[str]]:
+    """List the cluster, lint its objects with every rule (LLM1xx included); (result, warnings)."""
+    from llmlint.engine import analyse
+    from llmlint.fixes.run import annotate
+    from llmlint.sources import cluster
+
+    if opts.timeout <= 0:
+        raise AuditError("--timeout must be positive")
+    try:
+        conn = cluster.connect(opts.kubeconfig, opts.context, opts.timeout)
+        namespace = None if opts.all_namespaces else (opts.namespace or conn.namespace)
+        with _progress(opts.progress) as report:
+            snap = cluster.snapshot(conn, namespace, timeout=opts.timeout, progress=report)
+    except cluster.ClusterError as exc:
+        raise AuditError(str(exc)) from None
+    except AuditError:
+        raise
+    except Exception as exc:  # the boundary: no traceback reaches the user
+        raise AuditError(f"audit failed: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}") from None
+    facts, objects = facts_from_objects(snap.objects, namespace=namespace, other_pods=snap.other_pods or ())
+    result = analyse([], settings, extra=objects, cluster=facts)
+    annotate(result)
+    warnings = list(snap.warnings)
+    if not result.graph.workloads:
+        scope = "any namespace" if namespace is None else f"namespace {namespace}"
+        warnings.append(f"no workloads found in {scope} (context {conn.context or 'in-cluster'})")
+    return result, warnings
+
+
+class _progress:
+    """A transient rich progress line on stderr while listing (only when stderr is a terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        self._progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), console=Console(stderr=True), transient=True
+        )
+        self._progress.start()
+        self._task = self._progress.add_task("connecting…", total=None)
+
+        def report(resource: str, count: int) -> None:
+            self._progress.update(self._task, description=f"listing {resource}: {count}")
+
+        return report
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def _resource_name(ref: ObjectRef) -> str:
+    kind = (ref.kind or "").lower()
+    group = (ref.api_version or "").rpartition("/")[0]
+    return kind if group in _BUILTIN_GROUPS else f"{kind}.{group}"
+
+
+def _ns_flag(ref: ObjectRef) -> str:
+    return f" -n {shlex.quote(ref.namespace)}" if ref.namespace else ""
+
+
+def kubectl_commands(result: ScanResult) -> str:
+    """A shell script: one ``kubectl patch … --type=json`` (or ``kubectl apply -f -``) per fixable finding."""
+    out: list[str] = []
+    live = {o.target.ref: o.data for o in result.graph.objects}
+    for f in result.active:
+        fix = f.fix
+        if fix is None or (not fix.json_patch and not fix.creates):
+            continue
+        target = fix.patch_target or f.target.ref
+        note = " (unsafe: review before running)" if fix.safety == "unsafe" else ""
+        out.append(f"# {f.rule} {f.target.ref.label()}: {fix.description}{note}")
+        if fix.json_patch:
+            ops = _guarded(fix.json_patch, live.get(target))
+            patch = json.dumps(ops, separators=(",", ":"), ensure_ascii=False)
+            out.append(
+                f"kubectl patch {_resource_name(target)} {shlex.quote(target.name or '')}{_ns_flag(target)} "
+                f"--type=json -p {shlex.quote(patch)}"
+            )
+        for obj in fix.creates:
+            out.append(_apply(obj, f))
+        out.append("")
+    if not out:
+        return ""
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _guarded(ops: list[dict[str, Any]], obj: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """``ops`` with an RFC 6902 ``test`` before each change of a list item (``args/1``): if the live list
+    changed since the audit, ``kubectl patch`` fails instead of changing the wrong item."""
+    if obj is None:
+        return ops
+    out: list[dict[str, Any]] = []
+    for op in ops:
+        path = str(op.get("path", ""))
+        last = path.rsplit("/", 1)[-1]
+        if op.get("op") in ("replace", "remove") and last.isdigit():
+            found, value = _resolve(obj, path)
+            if found:
+                out.append({"op": "test", "path": path, "value": value})
+        out.append(op)
+    return out
+
+
+def _resolve(obj: Any, pointer: str) -> tuple[bool, Any]:
+    node = obj
+    for raw in pointer.split("/")[1:]:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False, None
+    return True, node
+
+
+def _apply(obj: dict[str, Any], f: Finding) -> str:
+    body = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False).rstrip("\n")
+    marker = "EOF"
+    while marker in body.splitlines():
+        marker += "_"
+    ns = ""
+    md = obj.get("metadata")
+    if not (isinstance(md, dict) and md.get("namespace")) and f.target.ref.namespace:
+        ns = f" -n {shlex.quote(f.target.ref.namespace)}"
+    return f"kubectl apply{ns} -f - <<'{marker}'\n{body}\n{marker}"
