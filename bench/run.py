@@ -303,7 +303,7 @@ def report_scan_problems(label: str, run: Run) -> bool:
         except (ValueError, AttributeError):
             errors = []
         print(f"warning: {label}: llmlint reported {len(errors)} input error(s) (exit 2):", file=sys.stderr)
-        for e in errors[:20]:
+        for e in errors[:5]:
             print(f"  {e.get('file')}:{e.get('line')}: {e.get('message')}", file=sys.stderr)
         if not errors:
             print(run.stderr[-2000:], file=sys.stderr)
