@@ -13,7 +13,16 @@ from llmlint import catalog
 from llmlint.checks import Context, load_all
 from llmlint.graph.index import Graph, add_documents, build, configmap_references
 from llmlint.graph.objects import K8sObject
-from llmlint.manifest.loader import Document, Loaded, SourceText, decode, load, parse_document, read_file
+from llmlint.manifest.loader import (
+    Document,
+    Loaded,
+    SourceText,
+    decode,
+    load,
+    parse_document,
+    read_file,
+    type_errors,
+)
 from llmlint.manifest.positions import line_col_of, locate, substring_offset
 from llmlint.model import SEVERITY_RANK, Finding, InputError, Target
 from llmlint.sources.files import FileRef, discover
@@ -151,17 +160,24 @@ def analyse(
 
 
 def _parse_deferred(graph: Graph, loaded: list[Loaded]) -> list[Document]:
-    """Parse the ConfigMaps the prefilter held back that a parsed workload refers to."""
+    """Parse what the prefilter held back and the parsed workloads need: the ConfigMaps they name, and
+    the PDBs, HPAs, NetworkPolicies and claims that may live in their namespaces."""
     pending = [(ld, d) for ld in loaded for d in ld.deferred]
     if not pending:
         return []
     names = configmap_references(graph)
-    if not names:
-        return []
+    namespaces = {w.obj.namespace for w in graph.workloads}
+    every_namespace = "" in namespaces  # objects without a namespace may be applied anywhere
+
+    def needed(d: Document) -> bool:
+        text = d.source.text[d.start : d.end]
+        if d.kind_hint == "ConfigMap":
+            return any(n in text for n in names)
+        return bool(namespaces) and (every_namespace or any(ns in text for ns in namespaces))
+
     parsed: list[Document] = []
     for ld, d in pending:
-        text = d.source.text[d.start : d.end]
-        if not any(n in text for n in names):
+        if not needed(d):
             continue
         ld.deferred.remove(d)
         err = parse_document(d)
@@ -170,6 +186,7 @@ def _parse_deferred(graph: Graph, loaded: list[Loaded]) -> list[Document]:
             continue
         if d.data is None:
             continue
+        graph.errors.extend(type_errors(d))
         ld.documents.append(d)
         parsed.append(d)
     add_documents(graph, parsed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from typing import Any
 
 import yaml
@@ -12,7 +13,18 @@ _PLAIN_OK = re.compile(r"^[A-Za-z0-9_./$(-][^#]*$")
 _NEEDS_QUOTES = re.compile(r":\s|\s#|^[-?:,\[\]{}#&*!|>'\"%@`]\s|^\s|\s$|:$")
 
 
+# Words YAML 1.1 reads as booleans or null: never plain when meant as strings.
+_SPECIAL = frozenset(
+    "y n yes no on off true false null ~ Y N Yes No On Off True False Null YES NO ON OFF TRUE FALSE NULL".split()
+)
+_OBVIOUSLY_PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./-]*$")
+
+
+@cache
 def plain_safe(s: str, in_flow: bool = False) -> bool:
+    """Whether ``s`` can be written as a plain scalar and read back as the same string."""
+    if _OBVIOUSLY_PLAIN.match(s) and s not in _SPECIAL:
+        return True
     if not s or not _PLAIN_OK.match(s) or _NEEDS_QUOTES.search(s) or "\n" in s:
         return False
     if in_flow and any(c in s for c in ",[]{}"):

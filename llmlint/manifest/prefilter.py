@@ -12,7 +12,9 @@ is parsed only when some rule could read it:
 - documents without a ``kind`` (Helm values, ``Chart.yaml``) are only checked to be YAML (libyaml's
   parser, without building anything), which costs little;
 - ConfigMaps that may hold a token are parsed; the others are deferred, and parsed only when a parsed
-  workload refers to one of their names (``envFrom``, ``configMapKeyRef``).
+  workload refers to one of their names (``envFrom``, ``configMapKeyRef``);
+- PodDisruptionBudgets, HPAs, NetworkPolicies and PersistentVolumeClaims are deferred, and parsed only
+  when their text names the namespace of a parsed workload (all of them when a workload has none).
 
 Documents that are skipped are not validated either: llmlint reports the YAML errors of what it lints
 (and of unrendered templates of lintable kinds), not of every file in the repository.
@@ -31,9 +33,10 @@ from llmlint.model import InputError
 
 PARSE, SKIP, DEFER, CHECK = 0, 1, 2, 3
 
-ALWAYS = frozenset(
-    {"PersistentVolumeClaim", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy", "List"}
-    | {"LeaderWorkerSet", "InferenceService"}
+ALWAYS = frozenset({"List", "LeaderWorkerSet", "InferenceService"})
+# Objects that matter only beside an inference workload of their namespace: parsed once one is found.
+BESIDE = frozenset(
+    {"PersistentVolumeClaim", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy"}
 )
 WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"})
 
@@ -72,6 +75,8 @@ def decide(doc: Document) -> int:
     kind = doc.kind_hint
     if kind in ALWAYS:
         return PARSE
+    if kind in BESIDE:
+        return DEFER
     if kind not in WORKLOADS and kind not in ("Secret", "ConfigMap"):
         return SKIP
     if text.find("{{", start, end) != -1 and _TEMPLATE.search(text, start, end):
