@@ -230,10 +230,10 @@ def _suppressed(f: Finding, obj: K8sObject | None, doc: Document | None) -> bool
             ids = {s.strip().upper() for s in ann.split(",")}
             if "ALL" in ids or f.rule in ids:
                 return True
-    if doc is not None and f.line is not None:
+    if doc is not None and f.line is not None and f.line > doc.line0:
         text = doc.source.text
-        start = 0
-        for _ in range(f.line - 1):
+        start = doc.start  # the document's first line is line0 + 1; walk from there, not the file's start
+        for _ in range(f.line - 1 - doc.line0):
             start = text.find("\n", start) + 1
             if start == 0:
                 return False

@@ -3,19 +3,49 @@
 from __future__ import annotations
 
 import difflib
+import re
+
+_HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
+CONTEXT = 3
 
 
-def unified(name: str, before: str, after: str) -> str:
-    if before == after:
-        return ""
-    a = before.splitlines(keepends=True)
-    b = after.splitlines(keepends=True)
+def _lines(name: str, a: list[str], b: list[str], offset: int) -> list[str]:
     out: list[str] = []
-    for line in difflib.unified_diff(a, b, f"a/{name}", f"b/{name}", n=3):
+    for line in difflib.unified_diff(a, b, f"a/{name}", f"b/{name}", n=CONTEXT):
         if line.startswith(("---", "+++")):
             out.append(line.rstrip("\r\n") + "\n")
-        elif line.endswith("\n"):
-            out.append(line)
-        else:
-            out.append(line + "\n\\ No newline at end of file\n")
-    return "".join(out)
+            continue
+        if offset and line.startswith("@@"):
+            m = _HUNK.match(line)
+            assert m is not None
+            old, new = int(m.group(1)) + offset, int(m.group(3)) + offset
+            line = f"@@ -{old}{m.group(2) or ''} +{new}{m.group(4) or ''} @@" + line[m.end() :]
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return out
+
+
+def unified(name: str, before: str, after: str, changed: tuple[int, int] | None = None) -> str:
+    """The diff of ``before`` → ``after``. With ``changed`` (the offsets in ``before`` that a fix
+    touched; everything outside is equal) only that region and its context are compared, so a fix in a
+    file of thousands of documents costs the size of the fix, not of the file."""
+    if before == after:
+        return ""
+    if changed is None:
+        return "".join(_lines(name, before.splitlines(keepends=True), after.splitlines(keepends=True), 0))
+    lo, hi = changed
+    start = before.rfind("\n", 0, lo) + 1
+    for _ in range(CONTEXT + 1):
+        if start == 0:
+            break
+        start = before.rfind("\n", 0, start - 1) + 1
+    end = hi
+    for _ in range(CONTEXT + 2):
+        if end >= len(before):
+            end = len(before)
+            break
+        nl = before.find("\n", end)
+        end = len(before) if nl == -1 else nl + 1
+    delta = len(after) - len(before)
+    a = before[start:end].splitlines(keepends=True)
+    b = after[start : end + delta].splitlines(keepends=True)
+    return "".join(_lines(name, a, b, before.count("\n", 0, start)))

@@ -119,11 +119,8 @@ def json_patch(obj: Any, edits: list[Edit]) -> list[dict[str, Any]]:
         # SetValue (or an append to a missing list): add at the first missing step, replace if it exists
         node = obj
         for i, step in enumerate(path):
-            exists = (
-                (isinstance(node, dict)
-                and step in node
-                and node[step] is not None)
-                or (isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node))
+            exists = (isinstance(node, dict) and step in node and node[step] is not None) or (
+                isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
             )
             if not exists:
                 nested: Any = copy.deepcopy(value)

@@ -15,7 +15,34 @@ _NEEDS_QUOTES = re.compile(r":\s|\s#|^[-?:,\[\]{}#&*!|>'\"%@`]\s|^\s|\s$|:$")
 
 # Words YAML 1.1 reads as booleans or null: never plain when meant as strings.
 _SPECIAL = frozenset(
-    "y n yes no on off true false null ~ Y N Yes No On Off True False Null YES NO ON OFF TRUE FALSE NULL".split()
+    [
+        "y",
+        "n",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "true",
+        "false",
+        "null",
+        "~",
+        "Y",
+        "N",
+        "Yes",
+        "No",
+        "On",
+        "Off",
+        "True",
+        "False",
+        "Null",
+        "YES",
+        "NO",
+        "ON",
+        "OFF",
+        "TRUE",
+        "FALSE",
+        "NULL",
+    ]
 )
 _OBVIOUSLY_PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./-]*$")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from llmlint.engine import ScanResult, Settings, analyse
 from llmlint.fixes.diff import unified
 from llmlint.fixes.patch import EditError, json_patch
-from llmlint.fixes.text import Splice, overlaps, splice_text, splices, verify
+from llmlint.fixes.text import Taken, splice_text, splices, verify
 from llmlint.manifest.loader import Document, Loaded, SourceText, load
 from llmlint.model import AddDocument, Finding, Fix, InputError, Target
 
@@ -28,10 +28,16 @@ def _sources_of(fix: Fix) -> list[str]:
 
 def fix_text(src: SourceText, docs: dict[int, Document], fix: Fix) -> str:
     """``src`` with ``fix`` applied alone (verified)."""
+    return _fixed(src, docs, fix)[0]
+
+
+def _fixed(src: SourceText, docs: dict[int, Document], fix: Fix) -> tuple[str, tuple[int, int]]:
+    """The fixed text and the region of the original it changed."""
     parts = splices(src, docs, fix)
     new = splice_text(src.text, parts)
-    verify(src, docs, new, fix.edits)
-    return new
+    verify(src, docs, new, fix.edits, parts)
+    changed = (min(p.start for p in parts), max(p.end for p in parts)) if parts else (0, 0)
+    return new, changed
 
 
 def annotate(result: ScanResult) -> None:
@@ -59,7 +65,8 @@ def annotate(result: ScanResult) -> None:
                 src = sources.get(name)
                 if src is None or name == "cluster":
                     continue
-                diffs.append(unified(name, src.text, fix_text(src, docs[name], fix)))
+                text, changed = _fixed(src, docs[name], fix)
+                diffs.append(unified(name, src.text, text, changed))
         except EditError:
             diffs = []
         fix.diff = "".join(diffs) or None
@@ -90,7 +97,7 @@ def fix_loop(result: ScanResult, settings: Settings, *, unsafe: bool) -> FixOutc
     reported: set[tuple[str, str | None, int | None]] = set()
     for _ in range(MAX_ROUNDS):
         sources, docs = current.sources(), current.documents()
-        taken: dict[str, list[Splice]] = {}
+        taken: dict[str, Taken] = {}
         chosen: dict[str, list[Fix]] = {}
         picked: list[Finding] = []
         for f in current.active:
@@ -105,10 +112,10 @@ def fix_loop(result: ScanResult, settings: Settings, *, unsafe: bool) -> FixOutc
                     reported.add(key)
                     outcome.skipped.append(f"{f.file}:{f.line}: {f.rule} fix not applied: {exc}")
                 continue
-            if not per or any(overlaps(p, taken.get(n, [])) for n, p in per.items()):
+            if not per or any(n in taken and taken[n].clashes(p) for n, p in per.items()):
                 continue
             for n, p in per.items():
-                taken.setdefault(n, []).extend(p)
+                taken.setdefault(n, Taken()).add(p)
                 chosen.setdefault(n, []).append(f.fix)
             picked.append(f)
         if not picked:
@@ -117,8 +124,8 @@ def fix_loop(result: ScanResult, settings: Settings, *, unsafe: bool) -> FixOutc
         for name, fixes in chosen.items():
             src = sources[name]
             try:
-                text = splice_text(src.text, taken[name])
-                verify(src, docs[name], text, [e for fx in fixes for e in fx.edits])
+                text = splice_text(src.text, taken[name].splices)
+                verify(src, docs[name], text, [e for fx in fixes for e in fx.edits], taken[name].splices)
             except EditError:
                 # find the culprit: apply the fixes one at a time
                 text = src.text

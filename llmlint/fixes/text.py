@@ -9,8 +9,8 @@ mismatch rejects the fix instead of writing a wrong file.
 
 from __future__ import annotations
 
+import bisect
 import copy
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ import yaml
 
 from llmlint.fixes import render
 from llmlint.fixes.patch import EditError, apply_to_data
-from llmlint.manifest.loader import Document, SourceText, _Loader, document_starts
+from llmlint.manifest.loader import Document, SourceText, _Loader
 from llmlint.manifest.positions import content_end, root, substring_offset
 from llmlint.model import AddDocument, AppendItem, Edit, Fix, Path, RemoveItem, ReplaceInString, SetValue
 
@@ -378,16 +378,44 @@ def splices(src: SourceText, docs: dict[int, Document], fix: Fix) -> list[Splice
     return out
 
 
+def _clash(x: Splice, y: Splice) -> bool:
+    if x.start < y.end and y.start < x.end:
+        return True
+    if x.start == x.end == y.start == y.end:
+        return True  # two insertions at one point: their order would be a guess
+    return (x.start == x.end and y.start < x.start < y.end) or (
+        y.start == y.end and x.start < y.start < x.end
+    )
+
+
 def overlaps(a: list[Splice], b: list[Splice]) -> bool:
-    for x in a:
-        for y in b:
-            if x.start < y.end and y.start < x.end:
-                return True
-            if x.start == x.end == y.start == y.end or (x.start == x.end and y.start < x.start < y.end):
-                return True
-            if y.start == y.end and x.start < y.start < x.end:
-                return True
-    return False
+    return any(_clash(x, y) for x in a for y in b)
+
+
+class Taken:
+    """Splices already chosen for one source, sorted, for overlap tests in logarithmic time."""
+
+    def __init__(self) -> None:
+        self.splices: list[Splice] = []
+        self._starts: list[int] = []
+
+    def clashes(self, new: list[Splice]) -> bool:
+        for x in new:
+            i = bisect.bisect_left(self._starts, x.start)
+            # chosen splices do not overlap each other: only neighbours can clash with x
+            lo = max(0, i - 2)
+            j = lo
+            while j < len(self.splices) and self._starts[j] <= x.end:
+                if _clash(x, self.splices[j]):
+                    return True
+                j += 1
+        return False
+
+    def add(self, new: list[Splice]) -> None:
+        for x in new:
+            i = bisect.bisect_right(self._starts, x.start)
+            self._starts.insert(i, x.start)
+            self.splices.insert(i, x)
 
 
 def splice_text(text: str, parts: list[Splice]) -> str:
@@ -403,36 +431,52 @@ def splice_text(text: str, parts: list[Splice]) -> str:
     return "".join(out)
 
 
-def verify(src: SourceText, docs: dict[int, Document], new_text: str, edits: list[Edit]) -> None:
-    """Parse the edited documents again and compare them with the edits applied to the data."""
+def _load(text: str, what: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise EditError(f"the {what} does not parse: {exc}") from exc
+
+
+def verify(
+    src: SourceText, docs: dict[int, Document], new_text: str, edits: list[Edit], parts: list[Splice]
+) -> None:
+    """Parse the edited documents again and compare them with the edits applied to the data.
+
+    Only the documents the splices touch are read back, found by shifting their old bounds through the
+    splices, so verifying a fix costs the size of its documents, not of the file."""
     mine = [e for e in edits if e.target.source == src.name]
-    touched = {e.target.doc_index for e in mine}
+    touched = {e.target.doc_index for e in mine if not isinstance(e, AddDocument)}
     expected = {i: copy.deepcopy(docs[i].data) for i in touched}
-    added: dict[int, list[Any]] = {}
-    for e in mine:
-        if isinstance(e, AddDocument):
-            added.setdefault(e.target.doc_index, []).append(e.value)
     apply_to_data(expected, [e for e in mine if not isinstance(e, AddDocument)])
-    starts = list(document_starts(new_text)) if not src.is_json else [0]
-    bounds = [*starts, len(new_text)]
-    new_docs = [new_text[a:b] for a, b in itertools.pairwise(bounds)]
-    shift = 0
-    n_orig = len(list(document_starts(src.text))) if not src.is_json else 1
-    for i in range(n_orig):
-        j = i + shift
-        if i in expected:
-            text = new_text if src.is_json else new_docs[j]
-            try:
-                got = yaml.load(text, Loader=_Loader)
-            except yaml.YAMLError as exc:
-                raise EditError(f"the edited document does not parse: {exc}") from exc
-            if got != expected[i]:
-                raise EditError("the edited document does not read back as intended")
-        for value in added.get(i, []):
-            shift += 1
-            try:
-                got = yaml.load(new_docs[i + shift], Loader=_Loader)
-            except (yaml.YAMLError, IndexError) as exc:
-                raise EditError(f"the new document does not parse: {exc}") from exc
-            if got != value:
-                raise EditError("the new document does not read back as intended")
+    if src.is_json:
+        if 0 in expected and _load(new_text, "edited document") != expected[0]:
+            raise EditError("the edited document does not read back as intended")
+        return
+
+    def delta(s: Splice) -> int:
+        return len(s.text) - (s.end - s.start)
+
+    def shifted(pos: int, own_inserts: bool) -> int:
+        # splices before ``pos``; at ``pos`` itself, new documents (depth -1) belong after the document
+        return pos + sum(
+            delta(s)
+            for s in parts
+            if s.end < pos or (s.end == pos and (own_inserts or s.depth == -1 or s.start < s.end))
+        )
+
+    for i, want in expected.items():
+        doc = docs[i]
+        a = shifted(doc.start, own_inserts=True)
+        b = shifted(doc.end, own_inserts=True) - sum(
+            delta(s) for s in parts if s.start == s.end == doc.end and s.depth == -1
+        )
+        if _load(new_text[a:b], "edited document") != want:
+            raise EditError("the edited document does not read back as intended")
+    added = [e for e in mine if isinstance(e, AddDocument)]
+    inserted = [s for s in parts if s.depth == -1]
+    if len(added) != len(inserted):
+        raise EditError("new documents and their insertions do not match")
+    for e, s in zip(added, sorted(inserted, key=lambda s: (s.start, s.order)), strict=True):
+        if _load(s.text, "new document") != e.value:
+            raise EditError("the new document does not read back as intended")

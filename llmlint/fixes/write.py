@@ -58,7 +58,10 @@ def write_atomic(src: SourceText, text: str) -> InputError | None:
         return InputError(src.name, None, f"cannot write: the fixed text is not valid UTF-8 ({exc.reason})")
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.llmlint-", suffix=".tmp", dir=directory)
+        # next to the file (same file system: the rename is atomic); a short name (NAME_MAX is 255)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{os.path.basename(path)[:64]}.llmlint-", suffix=".tmp", dir=directory
+        )
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()

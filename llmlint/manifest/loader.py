@@ -5,6 +5,16 @@ libyaml (PyYAML's C loader) only if some rule reads its kind: the kind is read o
 top-level ``kind:`` line without parsing, so multi-megabyte CRDs cost a regular-expression scan. Positions
 are not built here: :mod:`llmlint.manifest.positions` composes a document only when a finding or a fix
 needs a line.
+
+Whatever a repository holds, loading ends in bounded time and memory with documents or error entries
+(file and line), never an exception: files are read up to :data:`MAX_FILE_BYTES` and documents parsed up
+to :data:`MAX_DOCUMENT_BYTES` (no Kubernetes object is bigger); a file splits into at most
+:data:`MAX_DOCUMENTS`; binary, UTF-16 and invalid UTF-8 input is refused; aliases are counted before
+they are constructed (alias bombs, and aliases to their own ancestors, which would make cyclic data);
+libyaml refuses 1,000 levels of nesting and :data:`MAX_DEPTH` guards the Python code that recurses;
+duplicate keys are errors (Kubernetes decoders disagree on the winner); an unrendered Helm template is
+named as such, at the template's line; and the fields rules read must have the types the API server
+requires (:func:`type_errors`, at the key's line): an object it would reject is reported, not linted.
 """
 
 from __future__ import annotations
@@ -13,8 +23,8 @@ import errno
 import json
 import os
 import re
-from dataclasses import dataclass, field
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -55,7 +65,7 @@ _SIMPLE_KIND = re.compile(
     r"""^(?:"([A-Za-z][\w.-]*)"|'([A-Za-z][\w.-]*)'|([A-Za-z][\w.-]*))[ \t]*(?:#.*)?$"""
 )
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},]+")
-_CONTENT = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)
+_CONTENT = re.compile(r"^(?:[ \t]+[^\s#]|[^\s#%])", re.MULTILINE)  # "%YAML 1.1" at column 0: a directive
 _TEMPLATE = re.compile(r"\{\{-?\s*[.$\w(\"'/]")
 
 
@@ -126,9 +136,46 @@ class _Loader(yaml.CSafeLoader):
                     seen.add(key)
         return super().construct_mapping(node, deep)
 
+    # Data holds only what JSON holds, as the API server sees it (sigs.k8s.io/yaml converts YAML to JSON):
+    # no bytes, sets, tuples, dates or NaN reach the rules and the JSON report.
+
+    def construct_json_binary(self, node: yaml.ScalarNode) -> str:
+        return "".join(str(self.construct_scalar(node)).split())  # []byte → JSON: the base64 text
+
+    def construct_json_set(self, node: yaml.MappingNode) -> dict[Any, None]:
+        return dict.fromkeys(self.construct_mapping(node))
+
+    def construct_json_pairs(self, node: yaml.Node) -> list[list[Any]]:
+        """``!!omap`` / ``!!pairs``: a list of ``[key, value]`` (JSON has no tuples)."""
+        out: list[list[Any]] = []
+        for sub in node.value if isinstance(node, yaml.SequenceNode) else [node]:
+            if not isinstance(sub, yaml.MappingNode) or len(sub.value) != 1:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{node.tag} needs a list of one-key mappings", sub.start_mark
+                )
+            k, v = sub.value[0]
+            out.append([self.construct_object(k, deep=True), self.construct_object(v, deep=True)])
+        return out
+
+    def construct_json_float(self, node: yaml.ScalarNode) -> float:
+        value = self.construct_yaml_float(node)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"{node.value!r} is not a number JSON can hold (the API server rejects it)",
+                node.start_mark,
+            )
+        return value
+
 
 # YAML 1.1 timestamps are not a Kubernetes type: keep them as the strings the API server would see.
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)  # type: ignore[type-var]
+_Loader.add_constructor("tag:yaml.org,2002:binary", _Loader.construct_json_binary)
+_Loader.add_constructor("tag:yaml.org,2002:set", _Loader.construct_json_set)
+_Loader.add_constructor("tag:yaml.org,2002:omap", _Loader.construct_json_pairs)
+_Loader.add_constructor("tag:yaml.org,2002:pairs", _Loader.construct_json_pairs)
+_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_json_float)
 
 
 def _newline_of(text: str) -> str:
@@ -139,6 +186,8 @@ def _newline_of(text: str) -> str:
 def decode(name: str, raw: bytes, path: str | None = None) -> SourceText | InputError:
     if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return InputError(name, None, "binary file, not a YAML or JSON manifest")
+    if len(raw) > MAX_FILE_BYTES:
+        return InputError(name, None, f"input is over the {MAX_FILE_BYTES // 1048576} MB limit: not read")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return InputError(name, None, "UTF-16 encoded: Kubernetes manifests are UTF-8 (convert the file)")
     bom = raw.startswith(b"\xef\xbb\xbf")
@@ -240,40 +289,31 @@ def split_documents(source: SourceText) -> list[Document]:
     return list(iter_documents(source))
 
 
-_KEYED = re.compile(r":(?:[ \t]|$)")
-
-
-def _not_an_object(doc: Document, source: SourceText) -> bool:
-    """A list or a scalar where a manifest file should hold a mapping (``- a``, ``42``, ``just text``).
-
-    The prefilter would skip it (it has no ``kind``), but in a file of Kubernetes objects it is an error
-    that kubectl reports too, so it is parsed and reported. Files with no object at all (an Ansible
-    playbook, a list of hosts) are not manifests and stay unreported.
-    """
-    chunk = doc.text
-    body = chunk[3:] if chunk.startswith("---") else chunk
-    m = _CONTENT.search(body)
-    if m is None:
-        return False
-    eol = body.find("\n", m.start())
-    first = body[m.start() : eol if eol != -1 else len(body)].strip()
-    if first.startswith(("{", "?", "&", "!", "*", "%", "|", ">", "'", '"')):
-        return False  # flow mappings, complex keys, anchors, tags, directives, block scalars: let them be
-    if not (first == "-" or first.startswith(("- ", "-\t", "[")) or _KEYED.search(first) is None):
-        return False
-    return _KIND_LINE.search(source.text) is not None
-
-
 def is_blank(doc: Document) -> bool:
-    """Only a ``---`` line, blank lines and comments: nothing to parse."""
-    chunk = doc.text
-    body = chunk[3:] if chunk.startswith("---") else chunk
-    return _CONTENT.search(body) is None
+    """Only a ``---`` line, blank lines, comments and directives: nothing to parse (no copy of the text)."""
+    text, pos, end = doc.source.text, doc.start, doc.end
+    if text.startswith("---", pos, end):
+        eol = text.find("\n", pos, end)
+        eol = end if eol == -1 else eol
+        rest = text[pos + 3 : eol].strip()
+        if rest and not rest.startswith("#"):
+            return False  # ``--- {a: 1}``, ``--- !!map``
+        pos = eol
+    return _CONTENT.search(text, pos, end) is None
+
+
+class RecursiveAliasError(ValueError):
+    """An alias inside the node it names (``&a [*a]``): the data would contain itself."""
 
 
 def _alias_expansion(node: yaml.Node, limit: int) -> int:
-    """Count nodes as if every alias were copied out; stops counting past ``limit``."""
+    """Count nodes as if every alias were copied out; stops counting past ``limit``.
+
+    Raises :class:`RecursiveAliasError` for an alias to one of its own ancestors: libyaml composes
+    ``&a [*a]`` into a cyclic graph, and the constructed data would be a list that contains itself.
+    """
     memo: dict[int, int] = {}
+    open_: set[int] = set()  # the ancestors of the node being visited
     stack: list[tuple[yaml.Node, bool]] = [(node, False)]
     while stack:
         n, done = stack.pop()
@@ -289,11 +329,58 @@ def _alias_expansion(node: yaml.Node, limit: int) -> int:
             for k, v in n.value:
                 children += [k, v]
         if done:
+            open_.discard(id(n))
             memo[id(n)] = min(limit + 1, 1 + sum(memo[id(c)] for c in children))
         else:
+            if any(id(c) in open_ or c is n for c in children):
+                raise RecursiveAliasError("a YAML alias refers to a node that contains it (recursive data)")
+            open_.add(id(n))
             stack.append((n, True))
             stack.extend((c, False) for c in children if id(c) not in memo)
     return memo[id(node)]
+
+
+# libyaml stops at 1,000 levels, but Python code that walks data recursively (copy.deepcopy in the fixer,
+# reporters) stops near 450: a document deeper than any Kubernetes object (a few dozen levels) is refused.
+MAX_DEPTH = 200
+TOO_DEEP = f"document nests more than {MAX_DEPTH} levels deep (no Kubernetes object does)"
+_THIRD = MAX_DEPTH // 3
+_INDENT = "\n" + " " * _THIRD
+
+
+def _may_be_deep(chunk: str) -> bool:
+    """Cheap (substring counts): could ``chunk`` nest more than MAX_DEPTH levels? Only then is the data
+    walked. Each level is a flow bracket, a compact sequence dash (``- - - x``) or more indentation, so
+    a document that deep has a third of MAX_DEPTH of one of them."""
+    return (
+        chunk.count("[") + chunk.count("{") > _THIRD
+        or chunk.count("- ") > _THIRD
+        or "-\t" in chunk
+        or _INDENT in chunk  # also nested "-" lines (each one deeper)
+    )
+
+
+def _depth(data: Any, limit: int) -> int:
+    """Nesting depth of ``data`` (without recursion), or ``limit + 1`` as soon as it is deeper.
+
+    Aliases are walked again where they are used (an alias can be deeper than its anchor); the
+    alias-bomb check has bounded how many nodes that can make, and recursive aliases are refused.
+    """
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    deepest = 0
+    while stack:
+        node, d = stack.pop()
+        if d > limit:
+            return limit + 1
+        if isinstance(node, dict | list):
+            deepest = max(deepest, d)
+            stack.extend((v, d + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _line_at(doc: Document, chunk: str, offset: int) -> int:
+    """1-based line in the file of ``chunk[offset]`` (a match that starts on a newline: the next line)."""
+    return doc.line0 + chunk.count("\n", 0, offset) + 1 + (chunk[offset : offset + 1] == "\n")
 
 
 def _mark_line(doc: Document, exc: yaml.MarkedYAMLError) -> tuple[int | None, int | None]:
@@ -318,13 +405,20 @@ def parse_document(doc: Document) -> InputError | None:
         anchor = _ANCHOR.search(chunk)
         if anchor is not None:
             root = yaml.compose(chunk, Loader=_Loader)
-            if root is not None and _alias_expansion(root, MAX_ALIAS_EXPANSION) > MAX_ALIAS_EXPANSION:
+            try:
+                expansion = _alias_expansion(root, MAX_ALIAS_EXPANSION) if root is not None else 0
+            except RecursiveAliasError as exc:
+                return InputError(name, _line_at(doc, chunk, anchor.start()), str(exc))
+            if expansion > MAX_ALIAS_EXPANSION:
                 return InputError(
                     name,
-                    doc.line0 + chunk.count("\n", 0, anchor.start()) + 1 + (chunk[anchor.start()] == "\n"),
+                    _line_at(doc, chunk, anchor.start()),
                     f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes (alias bomb?)",
                 )
         doc.data = yaml.load(chunk, Loader=_Loader)
+        if _may_be_deep(chunk) and _depth(doc.data, MAX_DEPTH) > MAX_DEPTH:
+            doc.data = None
+            return InputError(name, doc.line0 + 1, TOO_DEEP)
     except yaml.MarkedYAMLError as exc:
         line, col = _mark_line(doc, exc)
         msg = exc.problem or exc.context or "invalid YAML"
@@ -351,7 +445,7 @@ def parse_document(doc: Document) -> InputError | None:
 
 # Fields some rule reads whose type the API server enforces (``replicas: "two"`` is rejected by it, and
 # read as "unknown" by the rules): a wrong type is reported at its line. ``*`` is every list item.
-_POD = ("containers", "*")
+_PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
 _PROBE_INTS = (
     "initialDelaySeconds",
     "periodSeconds",
@@ -359,21 +453,17 @@ _PROBE_INTS = (
     "successThreshold",
     "timeoutSeconds",
 )
-_POD_FIELDS: tuple[tuple[tuple[str, ...], type], ...] = (
-    (("containers",), list),
-    (("initContainers",), list),
-    (("volumes",), list),
-    (("containers", "*", "args"), list),
-    (("containers", "*", "command"), list),
-    (("containers", "*", "env"), list),
-    (("containers", "*", "ports"), list),
-    (("containers", "*", "volumeMounts"), list),
-    (("containers", "*", "resources"), dict),
-    *(
-        ((*_POD, probe, f), int)
-        for probe in ("startupProbe", "readinessProbe", "livenessProbe")
-        for f in _PROBE_INTS
-    ),
+_POD_LISTS = ("containers", "initContainers", "volumes")
+# in each container: (key, type)
+_CONTAINER_FIELDS: tuple[tuple[str, type], ...] = (
+    ("name", str),
+    ("image", str),
+    ("args", list),
+    ("command", list),
+    ("env", list),
+    ("ports", list),
+    ("volumeMounts", list),
+    ("resources", dict),
 )
 _TEMPLATE_SPECS: dict[str, tuple[tuple[str, ...], ...]] = {
     "Deployment": (("spec", "template", "spec"),),
@@ -388,44 +478,117 @@ _TEMPLATE_SPECS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("spec", "leaderWorkerTemplate", "workerTemplate", "spec"),
     ),
 }
+
+
+class IntOrString:
+    """Kubernetes ``IntOrString`` (``maxSurge: 1`` or ``"25%"``): an int32 or a string."""
+
+
+_ROLLING = ("spec", "strategy", "rollingUpdate")
 _OBJECT_FIELDS: dict[str, tuple[tuple[tuple[str, ...], type], ...]] = {
-    "Deployment": ((("spec", "replicas"), int),),
+    "Deployment": (
+        (("spec", "replicas"), int),
+        ((*_ROLLING, "maxSurge"), IntOrString),
+        ((*_ROLLING, "maxUnavailable"), IntOrString),
+    ),
+    "PodDisruptionBudget": (
+        (("spec", "minAvailable"), IntOrString),
+        (("spec", "maxUnavailable"), IntOrString),
+    ),
     "StatefulSet": ((("spec", "replicas"), int),),
     "ReplicaSet": ((("spec", "replicas"), int),),
     "Job": ((("spec", "parallelism"), int),),
     "LeaderWorkerSet": ((("spec", "replicas"), int), (("spec", "leaderWorkerTemplate", "size"), int)),
     "InferenceService": ((("spec", "predictor", "minReplicas"), int),),
 }
-_TYPE_NAMES = {int: "an integer", list: "a list", dict: "a mapping"}
-
-
-def _values_at(
-    data: Any, path: tuple[str, ...], prefix: tuple[str | int, ...] = ()
-) -> list[tuple[tuple[str | int, ...], Any]]:
-    """(concrete path, value) of every existing ``path`` in ``data``, ``*`` ranging over list items."""
-    found: list[tuple[tuple[str | int, ...], Any]] = []
-    stack: list[tuple[Any, int, tuple[str | int, ...]]] = [(data, 0, prefix)]
-    while stack:
-        node, i, at = stack.pop()
-        if i == len(path):
-            found.append((at, node))
-            continue
-        step = path[i]
-        if step == "*":
-            if isinstance(node, list):
-                stack.extend((v, i + 1, (*at, j)) for j, v in enumerate(node))
-        elif isinstance(node, dict) and step in node and node[step] is not None:
-            stack.append((node[step], i + 1, (*at, step)))
-    return found
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1  # every integer field rules read is an int32
+_TYPE_NAMES: dict[type, str] = {
+    int: "an integer",
+    list: "a list",
+    dict: "a mapping",
+    str: "a string",
+    IntOrString: "an integer or a string",
+}
 
 
 def _describe(value: Any) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"the string {shown!r}"
-    return {bool: "a boolean", float: "a number", list: "a list", dict: "a mapping"}.get(
-        type(value), type(value).__name__
-    )
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        try:
+            shown = repr(value)
+        except ValueError:  # more digits than Python converts
+            return "a number too long to show"
+        return f"the number {shown}" if len(shown) <= 40 else f"a number of {len(shown)} digits"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+Bad = list[tuple[tuple[str | int, ...], Any, type]]
+
+
+def _want(bad: Bad, at: tuple[str | int, ...], value: Any, want: type) -> None:
+    """Note ``value`` at ``at`` unless it is a ``want`` (an int32 for ``int``; None is "not set")."""
+    if value is None:
+        return
+    if want is IntOrString and isinstance(value, str):
+        return
+    if want is int or want is IntOrString:
+        if isinstance(value, int) and not isinstance(value, bool) and INT32_MIN <= value <= INT32_MAX:
+            return
+    elif isinstance(value, want):
+        return
+    bad.append((at, value, want))
+
+
+def _pod_type_errors(spec: dict[str, Any], at: tuple[str | int, ...], bad: Bad) -> None:
+    for key in _POD_LISTS:
+        _want(bad, (*at, key), spec.get(key), list)
+    volumes = spec.get("volumes")
+    if isinstance(volumes, list):
+        for i, v in enumerate(volumes):
+            if isinstance(v, dict):
+                _want(bad, (*at, "volumes", i, "name"), v.get("name"), str)
+    for key in ("containers", "initContainers"):
+        containers = spec.get(key)
+        if not isinstance(containers, list):
+            continue
+        for i, c in enumerate(containers):
+            if not isinstance(c, dict):
+                continue
+            here = (*at, key, i)
+            for field_, want in _CONTAINER_FIELDS:
+                _want(bad, (*here, field_), c.get(field_), want)
+            ports = c.get("ports")
+            if isinstance(ports, list):
+                for j, p in enumerate(ports):
+                    if isinstance(p, dict):
+                        _want(bad, (*here, "ports", j, "containerPort"), p.get("containerPort"), int)
+            mounts = c.get("volumeMounts")
+            if isinstance(mounts, list):
+                for j, m in enumerate(mounts):
+                    if isinstance(m, dict):
+                        _want(bad, (*here, "volumeMounts", j, "name"), m.get("name"), str)
+                        _want(bad, (*here, "volumeMounts", j, "mountPath"), m.get("mountPath"), str)
+            for probe in _PROBES:
+                pr = c.get(probe)
+                if isinstance(pr, dict):
+                    for f in _PROBE_INTS:
+                        _want(bad, (*here, probe, f), pr.get(f), int)
+
+
+def _dig(data: Any, path: tuple[str, ...]) -> Any:
+    for step in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(step)
+    return data
 
 
 def type_errors(doc: Document) -> list[InputError]:
@@ -434,34 +597,31 @@ def type_errors(doc: Document) -> list[InputError]:
     if not isinstance(data, dict):
         return []
     items: list[tuple[tuple[str | int, ...], dict[str, Any]]] = [((), data)]
+    skip = 0  # path steps of the object's place in its document, left out of messages
     if data.get("kind") == "List" and isinstance(data.get("items"), list):
         items = [(("items", i), o) for i, o in enumerate(data["items"]) if isinstance(o, dict)]
-    bad: list[tuple[tuple[str | int, ...], str]] = []
+        skip = 2
+    found: Bad = []
     for prefix, obj in items:
         kind = obj.get("kind")
         if not isinstance(kind, str):
             continue
-        checks = [(p, t, prefix) for p, t in _OBJECT_FIELDS.get(kind, ())]
+        for path, want in _OBJECT_FIELDS.get(kind, ()):
+            _want(found, (*prefix, *path), _dig(obj, path), want)
         for spec_path in _TEMPLATE_SPECS.get(kind, ()):
-            for at, spec in _values_at(obj, spec_path, prefix):
-                if isinstance(spec, dict):
-                    checks += [(p, t, at) for p, t in _POD_FIELDS]
-        for path, want, base in checks:
-            node: Any = obj
-            rel = base[len(prefix) :]
-            for step in rel:
-                node = node[step]
-            for at, value in _values_at(node, path, base):
-                ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
-                if not ok:
-                    dotted = ".".join(str(p) for p in at[len(prefix) :])
-                    bad.append(
-                        (
-                            at,
-                            f"{dotted} must be {_TYPE_NAMES[want]}, not {_describe(value)}"
-                            " (the API server rejects it)",
-                        )
-                    )
+            spec = _dig(obj, spec_path)
+            if isinstance(spec, dict):
+                _pod_type_errors(spec, (*prefix, *spec_path), found)
+    if not found:
+        return []
+    bad: list[tuple[tuple[str | int, ...], str]] = []
+    for at, value, want in found:
+        dotted = ".".join(str(p) for p in at[skip:])
+        if want in (int, IntOrString) and isinstance(value, int) and not isinstance(value, bool):
+            msg = f"{dotted} is {_describe(value)}, outside a 32-bit integer (the API server rejects it)"
+        else:
+            msg = f"{dotted} must be {_TYPE_NAMES[want]}, not {_describe(value)} (the API server rejects it)"
+        bad.append((at, msg))
     if not bad:
         return []
     from llmlint.manifest.positions import locate  # positions imports this module
@@ -489,20 +649,40 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _json_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON (the API server rejects it)")
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is not a number JSON can hold (the API server rejects it)")
+    return value
+
+
 def _parse_json(source: SourceText) -> tuple[list[Document], list[InputError]]:
     doc = Document(source, 0, 0, len(source.text), 0, None, False, parsed=True)
     try:
-        doc.data = json.loads(source.text, object_pairs_hook=_json_object)
+        doc.data = json.loads(
+            source.text,
+            object_pairs_hook=_json_object,
+            parse_constant=_json_constant,
+            parse_float=_json_float,
+        )
     except json.JSONDecodeError as exc:
         return [], [InputError(source.name, exc.lineno, f"invalid JSON: {exc.msg}", exc.colno)]
     except RecursionError:
         return [], [InputError(source.name, 1, "JSON nests too deeply to parse")]
+    except ValueError as exc:  # a number of more than 4,300 digits (sys.get_int_max_str_digits)
+        return [], [InputError(source.name, None, f"invalid JSON: {exc}")]
     except _JsonDuplicate as dup:
         # JSON is YAML: the YAML loader knows where the second key is.
         err = parse_document(Document(source, 0, 0, len(source.text), 0, None, False))
         line, col = (err.line, err.column) if err is not None else (None, None)
         msg = f"invalid JSON: duplicate key {dup.key!r}: {DUPLICATE_WHY}"
         return [], [InputError(source.name, line, msg, col)]
+    if _may_be_deep(source.text) and _depth(doc.data, MAX_DEPTH) > MAX_DEPTH:
+        return [], [InputError(source.name, 1, TOO_DEEP)]
     if isinstance(doc.data, dict):
         k = doc.data.get("kind")
         doc.kind_hint = k if isinstance(k, str) else None
@@ -514,7 +694,8 @@ def load(source: SourceText, *, prefilter: bool = True) -> Loaded:
     if source.is_json:
         docs, errors = _parse_json(source)
         if not errors:
-            return Loaded(source, docs, [e for d in docs for e in type_errors(d)])
+            wrong = [e for d in docs for e in type_errors(d)]
+            return Loaded(source, [] if wrong else docs, wrong)
         # Not JSON after all (YAML flow style?): fall through to YAML.
         if not source.name.endswith(".json"):
             source.is_json = False
@@ -532,7 +713,9 @@ def load(source: SourceText, *, prefilter: bool = True) -> Loaded:
             msg = f"more than {MAX_DOCUMENTS:,} YAML documents in one file: the rest is not read"
             errors.append(InputError(source.name, doc.line0 + 1, msg))
             break
-        if prefilter and not _not_an_object(doc, source):
+        if is_blank(doc):
+            continue  # before the prefilter: "%YAML 1.1" alone before "---" is no document to check
+        if prefilter:
             verdict = decide(doc)
             has_objects = has_objects or verdict != CHECK
             if verdict == SKIP:
@@ -547,19 +730,22 @@ def load(source: SourceText, *, prefilter: bool = True) -> Loaded:
             if verdict == DEFER:
                 deferred.append(doc)
                 continue
-        if is_blank(doc):
-            continue
         err = parse_document(doc)
         if err is not None:
             errors.append(err)
             continue
         if doc.data is None:
             continue  # an empty document (comments only)
-        errors.extend(type_errors(doc))
+        wrong = type_errors(doc)
+        if wrong:  # the API server rejects the object: report where, and lint nothing in it
+            errors.extend(wrong)
+            continue
         out.append(doc)
     if has_objects:
         errors += [
-            InputError(source.name, d.line0 + 1, "document is a list or scalar, not a Kubernetes object (a mapping)")
+            InputError(
+                source.name, d.line0 + 1, "document is a list or scalar, not a Kubernetes object (a mapping)"
+            )
             for d in stray
         ]
     return Loaded(source, out, errors, deferred)

@@ -106,7 +106,7 @@ def selector_labels(spec: dict[str, Any]) -> dict[str, str]:
             if isinstance(req, dict):
                 terms = req.get("nodeSelectorTerms")
     if isinstance(terms, list) and len(terms) == 1 and isinstance(terms[0], dict):
-        for e in terms[0].get("matchExpressions") or []:
+        for e in m if isinstance(m := terms[0].get("matchExpressions"), list) else []:
             if (
                 isinstance(e, dict)
                 and e.get("operator") == "In"

@@ -87,11 +87,23 @@ def discover(
             yield FileRef(given, name)
 
 
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _boundary(top: str, cwd: str) -> str:
+    """Where directory symlinks may lead: the working directory (the repository, in CI and pre-commit)
+    when the walk starts inside it, else the walked directory itself."""
+    real_top, real_cwd = os.path.realpath(top), os.path.realpath(cwd)
+    return real_cwd if _inside(real_top, real_cwd) else real_top
+
+
 def _walk(
     top: str, exclude: list[str], cwd: str, seen: set[tuple[int, int]]
 ) -> Iterator[FileRef | InputError]:
     visited_dirs: set[tuple[int, int]] = set()
     stack = [top]
+    boundary = _boundary(top, cwd)
     while stack:
         d = stack.pop()
         try:
@@ -115,8 +127,11 @@ def _walk(
             except OSError:
                 is_dir = False
             if is_dir:
-                if entry.name not in SKIP_DIRS and not _excluded(name, exclude):
-                    subdirs.append(entry.path)
+                if entry.name in SKIP_DIRS or _excluded(name, exclude):
+                    continue
+                if entry.is_symlink() and not _inside(os.path.realpath(entry.path), boundary):
+                    continue  # ``evil -> /``: a walk never leaves the tree it was given (as find, rg)
+                subdirs.append(entry.path)
                 continue
             if not entry.name.endswith(MANIFEST_SUFFIXES) or _excluded(name, exclude):
                 continue
