@@ -201,6 +201,10 @@ def subprocess_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     env.pop("LLMLINT_NO_PREFILTER", None)
+    # An installed llmlint always runs from compiled bytecode (pip writes it); so must the working tree
+    # here, or every run would compile ~40 modules from source (PYTHONDONTWRITEBYTECODE is set in some
+    # sandboxes and CI images). The warm-up run writes the __pycache__ directories (git ignores them).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("PYTHONHASHSEED", "0")
     return env
 

@@ -14,6 +14,7 @@ from llmlint.checks import Context, load_all
 from llmlint.graph.index import Graph, add_documents, build, configmap_references
 from llmlint.graph.objects import K8sObject
 from llmlint.manifest.loader import (
+    MAX_FILE_BYTES,
     Document,
     Loaded,
     SourceText,
@@ -102,7 +103,7 @@ def read_inputs(
         errors.extend(loaded_one.errors)
     if "-" in paths:
         files += 1
-        raw = stdin if stdin is not None else sys.stdin.buffer.read()
+        raw = stdin if stdin is not None else sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
         src = decode("-", raw)
         if isinstance(src, InputError):
             errors.append(src)
@@ -141,7 +142,13 @@ def analyse(
         meta = rules.get(rule_id)
         if meta is not None and meta.audit_only and cluster is None:
             continue
-        findings.extend(fn(ctx))
+        try:
+            findings.extend(fn(ctx))
+        except Exception as exc:  # a rule's bug must not cost the user the other rules' findings
+            where = f"{type(exc).__name__}: {exc}"
+            graph.errors.append(
+                InputError(None, None, f"internal error in rule {rule_id} ({where}); please report it")
+            )
     by_target = {o.target: o for o in graph.objects}
     doc_index = {(d.source.name, d.index): d for d in docs}
     for f in findings:
@@ -186,7 +193,10 @@ def _parse_deferred(graph: Graph, loaded: list[Loaded]) -> list[Document]:
             continue
         if d.data is None:
             continue
-        graph.errors.extend(type_errors(d))
+        bad = type_errors(d)
+        if bad:  # as load() does: an object the API server would reject is reported, not linted
+            graph.errors.extend(bad)
+            continue
         ld.documents.append(d)
         parsed.append(d)
     add_documents(graph, parsed)

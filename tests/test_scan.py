@@ -475,3 +475,18 @@ def test_scan_does_not_import_kubernetes_or_pydantic() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "IMPORTED:" in proc.stderr
     assert proc.stderr.split("IMPORTED:")[1].strip() == ""
+
+
+def test_a_crashing_rule_is_an_error_entry_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmlint import checks
+
+    def broken(ctx: object) -> list[object]:
+        raise KeyError("boom")
+
+    checks.load_all()
+    monkeypatch.setitem(checks.REGISTRY, "LLM999", broken)
+    write(tmp_path, "bad.yaml", vllm(extra_args="            - --gpu-memory-utilization=0.99"))
+    code, report = scan_json(str(tmp_path))
+    assert code == 2
+    assert any("internal error in rule LLM999" in e["message"] for e in report["errors"])
+    assert "LLM003" in rules_of(report)  # the other rules still ran
