@@ -31,36 +31,11 @@ import yaml
 
 from llmlint.model import InputError
 
-# Kinds some rule reads. Everything else is skipped before parsing.
-RELEVANT_KINDS = frozenset(
-    {
-        "Deployment",
-        "StatefulSet",
-        "DaemonSet",
-        "ReplicaSet",
-        "Job",
-        "CronJob",
-        "Pod",
-        "LeaderWorkerSet",
-        "InferenceService",
-        "PersistentVolumeClaim",
-        "PodDisruptionBudget",
-        "ConfigMap",
-        "Secret",
-        "Service",
-        "HorizontalPodAutoscaler",
-        "NetworkPolicy",
-        "List",
-    }
-)
-
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024  # etcd keeps at most 1.5 MiB per object
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_ALIAS_EXPANSION = 200_000
 MAX_DOCUMENTS = 100_000  # per file
 
-_DOC_SPLIT = re.compile(r"^---(?=[ \t]|\r?$)", re.MULTILINE)
-_KIND_LINE = re.compile(r"^kind:[ \t]*(.*?)[ \t]*\r?$", re.MULTILINE)
 _SIMPLE_KIND = re.compile(
     r"""^(?:"([A-Za-z][\w.-]*)"|'([A-Za-z][\w.-]*)'|([A-Za-z][\w.-]*))[ \t]*(?:#.*)?$"""
 )
@@ -283,10 +258,6 @@ def iter_documents(source: SourceText) -> Iterator[Document]:
         if end == len(text):
             return
         start, index = end, index + 1
-
-
-def split_documents(source: SourceText) -> list[Document]:
-    return list(iter_documents(source))
 
 
 def is_blank(doc: Document) -> bool:
