@@ -1,3 +1,3 @@
-from llmlint.cli import main
+from llmlint.cli import entry
 
-main()
+entry()

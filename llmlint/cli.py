@@ -299,3 +299,16 @@ def explain(rule_id: str) -> None:
         else:
             _fail(f"unknown rule {rule_id!r} (see llmlint rules)")
     sys.stdout.write(rule_page(rules[rid]))
+
+
+def entry() -> None:
+    """The console script: never a traceback (``LLMLINT_DEBUG=1`` shows one), Ctrl-C exits 130."""
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("LLMLINT_DEBUG"):
+            raise
+        click.echo(f"llmlint: internal error: {type(exc).__name__}: {exc} (LLMLINT_DEBUG=1 shows where)", err=True)
+        sys.exit(EXIT_ERROR)

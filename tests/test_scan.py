@@ -477,7 +477,9 @@ def test_scan_does_not_import_kubernetes_or_pydantic() -> None:
     assert proc.stderr.split("IMPORTED:")[1].strip() == ""
 
 
-def test_a_crashing_rule_is_an_error_entry_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crashing_rule_is_an_error_entry_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from llmlint import checks
 
     def broken(ctx: object) -> list[object]:
@@ -490,3 +492,20 @@ def test_a_crashing_rule_is_an_error_entry_not_a_traceback(tmp_path: Path, monke
     assert code == 2
     assert any("internal error in rule LLM999" in e["message"] for e in report["errors"])
     assert "LLM003" in rules_of(report)  # the other rules still ran
+
+
+def test_console_entry_turns_a_crash_into_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from llmlint import cli as cli_module
+
+    def crash() -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(cli_module, "main", crash)
+    monkeypatch.delenv("LLMLINT_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exc:
+        cli_module.entry()
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error: RuntimeError: disk on fire" in err
