@@ -302,13 +302,27 @@ def explain(rule_id: str) -> None:
 
 
 def entry() -> None:
-    """The console script: never a traceback (``LLMLINT_DEBUG=1`` shows one), Ctrl-C exits 130."""
+    """The console script: never a traceback (``LLMLINT_DEBUG=1`` shows one), Ctrl-C exits 130.
+
+    Once the output is flushed the process ends with ``os._exit``: tearing down some forty modules and
+    their objects would add a tenth to a pre-commit run, and nothing is left to clean up."""
+    code: int = EXIT_OK
     try:
         main()
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (EXIT_OK if done.code is None else EXIT_FINDINGS)
+        if done.code is not None and not isinstance(done.code, int):
+            click.echo(str(done.code), err=True)
     except KeyboardInterrupt:
-        sys.exit(130)
+        code = 130
     except Exception as exc:
         if os.environ.get("LLMLINT_DEBUG"):
             raise
         click.echo(f"llmlint: internal error: {type(exc).__name__}: {exc} (LLMLINT_DEBUG=1 shows where)", err=True)
-        sys.exit(EXIT_ERROR)
+        code = EXIT_ERROR
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (llmlint scan | head): nothing more to say
+        pass
+    os._exit(code)

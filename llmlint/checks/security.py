@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -211,7 +210,7 @@ def hf_token_in_plain_text(ctx: Context) -> Iterator[Finding]:
 
 # ---- LLM020 -------------------------------------------------------------------------------------------
 
-METADATA_IP = ipaddress.ip_address("169.254.169.254")
+METADATA_ADDRESS = "169.254.169.254"  # the cloud metadata endpoint
 METADATA_CIDR = "169.254.169.254/32"
 LWS_NAME_LABEL = "leaderworkerset.sigs.k8s.io/name"
 
@@ -247,14 +246,17 @@ def selecting_policies(ctx: Context, w: Workload, t: PodTemplate) -> list[K8sObj
 
 def _covers_metadata(cidr: Any, excepts: Any) -> bool:
     try:
+        import ipaddress  # only policies with CIDRs need it: not on every scan's start-up path
+
+        metadata_ip = ipaddress.ip_address(METADATA_ADDRESS)
         net = ipaddress.ip_network(str(cidr), strict=False)
     except ValueError:
         return False
-    if net.version != 4 or METADATA_IP not in net:
+    if net.version != 4 or metadata_ip not in net:
         return False
     for ex in as_list(excepts):
         try:
-            if METADATA_IP in ipaddress.ip_network(str(ex), strict=False):
+            if metadata_ip in ipaddress.ip_network(str(ex), strict=False):
                 return False
         except ValueError:
             continue
