@@ -467,8 +467,9 @@ def test_scan_does_not_import_kubernetes_or_pydantic() -> None:
     import sys
 
     code = (
-        f"import sys, runpy; sys.argv=['llmlint','scan','--format','json',{str(SEED)!r}];\n"
-        "try:\n    runpy.run_module('llmlint', run_name='__main__')\nexcept SystemExit: pass\n"
+        f"import sys; sys.argv=['llmlint','scan','--format','json',{str(SEED)!r}];\n"
+        "from llmlint.cli import main\n"
+        "try:\n    main()\nexcept SystemExit: pass\n"
         "bad=[m for m in ('kubernetes','pydantic','rich','ruamel') if m in sys.modules]\n"
         "sys.stderr.write('IMPORTED:'+','.join(bad))"
     )
