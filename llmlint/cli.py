@@ -318,7 +318,9 @@ def entry() -> None:
     except Exception as exc:
         if os.environ.get("LLMLINT_DEBUG"):
             raise
-        click.echo(f"llmlint: internal error: {type(exc).__name__}: {exc} (LLMLINT_DEBUG=1 shows where)", err=True)
+        click.echo(
+            f"llmlint: internal error: {type(exc).__name__}: {exc} (LLMLINT_DEBUG=1 shows where)", err=True
+        )
         code = EXIT_ERROR
     try:
         sys.stdout.flush()

@@ -51,7 +51,7 @@ class Settings:
         return not hit(self.ignore)
 
 
-@dataclass
+@dataclass(eq=False)
 class ScanResult:
     findings: list[Finding]
     errors: list[InputError]

@@ -94,7 +94,7 @@ class AddDocument(NamedTuple):
 Edit = SetValue | ReplaceInString | AppendItem | RemoveItem | AddDocument
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Fix:
     safety: Safety
     description: str
@@ -109,7 +109,7 @@ class Fix:
     redact: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Finding:
     rule: str
     message: str

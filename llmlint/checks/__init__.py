@@ -40,7 +40,7 @@ def load_all(audit: bool = True) -> dict[str, CheckFn]:
     return REGISTRY
 
 
-@dataclass
+@dataclass(eq=False)
 class Context:
     graph: Graph
     params: dict[str, Any] = field(default_factory=dict)

@@ -78,7 +78,9 @@ def missing_pdb(ctx: Context) -> Iterator[Finding]:
             spec = {"minAvailable": 1, "selector": {"matchLabels": labels}}
             pdb = new_object("policy/v1", "PodDisruptionBudget", f"{w.obj.name}-pdb", w.obj, spec)
             fix = make_fix(
-                "safe", f"add PodDisruptionBudget {w.obj.name}-pdb (minAvailable: 1)", AddDocument(w.obj.target, pdb)
+                "safe",
+                f"add PodDisruptionBudget {w.obj.name}-pdb (minAvailable: 1)",
+                AddDocument(w.obj.target, pdb),
             )
         unit = "groups" if w.kind == "LeaderWorkerSet" else "replicas"
         msg = (

@@ -88,7 +88,9 @@ def where(origin: Origin, s: Server) -> str:
     return ""
 
 
-def new_object(api_version: str, kind: str, name: str, beside: K8sObject, spec: dict[str, Any]) -> dict[str, Any]:
+def new_object(
+    api_version: str, kind: str, name: str, beside: K8sObject, spec: dict[str, Any]
+) -> dict[str, Any]:
     """A new object for an AddDocument fix, in the namespace of the object it is added beside."""
     md: dict[str, Any] = {"name": name}
     if beside.ref.namespace:

@@ -19,6 +19,7 @@ from llmlint.graph.objects import (
     as_map,
     dig,
 )
+from llmlint.lazyre import LazyRe
 from llmlint.model import AppendItem, Edit, Finding, Path, SetValue
 from llmlint.serving.frameworks import by_command
 from llmlint.serving.server import Flag, Server
@@ -144,7 +145,7 @@ def gpu_request_limit_mismatch(ctx: Context) -> Iterator[Finding]:
 
 # ---- LLM010 -------------------------------------------------------------------------------------------
 
-_RAY = re.compile(r"ray\s+start|--distributed-executor-backend[=\s]+ray|--worker-use-ray", re.IGNORECASE)
+_RAY = LazyRe(r"ray\s+start|--distributed-executor-backend[=\s]+ray|--worker-use-ray", re.IGNORECASE)
 
 
 def _argv_text(c: Container) -> str:

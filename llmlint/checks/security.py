@@ -12,6 +12,7 @@ from llmlint.checks import Context, check, make_fix
 from llmlint.checks.availability import pod_selector_labels
 from llmlint.graph.objects import Container, K8sObject, PodTemplate, Workload, as_int, as_list, as_map, dig
 from llmlint.graph.selectors import matches
+from llmlint.lazyre import LazyRe
 from llmlint.model import AddDocument, AppendItem, Edit, Finding, Fix, Path, RemoveItem, SetValue
 
 # ---- LLM013 -------------------------------------------------------------------------------------------
@@ -20,11 +21,11 @@ HF_TOKEN_VARS = frozenset(
     {"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACEHUB_API_TOKEN", "HUGGINGFACE_TOKEN", "HF_API_TOKEN"}
 )
 HF_TOKEN = re.compile(r"(?<![A-Za-z0-9])hf_[A-Za-z0-9]{20,}(?![A-Za-z0-9])")
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = LazyRe(
     r"^(hf_)?(x+|\*+|0+|\.+|<.*>|\$\{.*\}|.*(your|placeholder|changeme|change-me|example|dummy|redacted|fake|secret).*)$",
     re.IGNORECASE,
 )
-_VAR_REF = re.compile(r"^\$\([A-Za-z_][A-Za-z0-9_]*\)$")
+_VAR_REF = LazyRe(r"^\$\([A-Za-z_][A-Za-z0-9_]*\)$")
 
 
 def mask(value: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from dataclasses import dataclass
 from llmlint.checks import Context, check, make_fix
 from llmlint.checks.common import new_object
 from llmlint.graph.objects import K8sObject, PodTemplate, as_list, as_map, dig
+from llmlint.lazyre import LazyRe
 from llmlint.model import AddDocument, AppendItem, Finding, Fix, SetValue
 from llmlint.serving.server import Server
 
@@ -32,7 +32,7 @@ BLOCK_CLASSES = (
 )
 
 
-@dataclass
+@dataclass(eq=False)
 class Mount:
     template: PodTemplate
     volume_index: int
@@ -142,7 +142,7 @@ _LOCAL = (
     "https://",
     "http://",
 )
-_HUB_ID = re.compile(r"^(hf://)?[A-Za-z0-9][\w.-]*/[\w.-]+$")
+_HUB_ID = LazyRe(r"^(hf://)?[A-Za-z0-9][\w.-]*/[\w.-]+$")
 PERSISTENT = ("persistentVolumeClaim", "hostPath", "nfs", "csi", "ephemeral", "iscsi", "cephfs", "azureFile")
 
 
@@ -240,7 +240,7 @@ def _cache_fix(s: Server, cache: str, size: str) -> Fix:
     )
 
 
-_DOWNLOAD = re.compile(
+_DOWNLOAD = LazyRe(
     r"huggingface-cli\s+download|\bhf\s+download|snapshot_download|hf_hub_download|aws\s+s3\s+(sync|cp)|"
     r"gsutil\s+(-m\s+)?(cp|rsync)|gcloud\s+storage\s+(cp|rsync)|azcopy\s+(copy|sync)|rclone\s+(copy|sync)|"
     r"git\s+lfs\s+(pull|clone)|\bgit\s+clone\s+https://huggingface\.co|ollama\s+pull|\bwget\s|\bcurl\s[^|]*-[oO]\b|"

@@ -36,7 +36,7 @@ _TEMPLATE_PATHS: dict[str, tuple[Path, Path | None]] = {
 WORKLOAD_KINDS = frozenset([*_TEMPLATE_PATHS, "Pod", "LeaderWorkerSet", "InferenceService"])
 
 
-@dataclass
+@dataclass(eq=False)
 class Graph:
     objects: list[K8sObject] = field(default_factory=list)
     workloads: list[Workload] = field(default_factory=list)

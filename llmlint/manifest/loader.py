@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from llmlint.lazyre import LazyRe
 from llmlint.model import InputError
 
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024  # etcd keeps at most 1.5 MiB per object
@@ -41,10 +42,10 @@ _SIMPLE_KIND = re.compile(
 )
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},]+")
 _CONTENT = re.compile(r"^(?:[ \t]+[^\s#]|[^\s#%])", re.MULTILINE)  # "%YAML 1.1" at column 0: a directive
-_TEMPLATE = re.compile(r"\{\{-?\s*[.$\w(\"'/]")
+_TEMPLATE = LazyRe(r"\{\{-?\s*[.$\w(\"'/]")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class SourceText:
     """One input (a file or stdin), decoded."""
 
@@ -76,7 +77,7 @@ class Document:
         return self.source.text[self.start : self.end]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Loaded:
     source: SourceText
     documents: list[Document]

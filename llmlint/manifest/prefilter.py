@@ -24,10 +24,9 @@ changes no finding.
 
 from __future__ import annotations
 
-import re
-
 import yaml
 
+from llmlint.lazyre import LazyRe
 from llmlint.manifest.loader import Document
 from llmlint.model import InputError
 
@@ -63,7 +62,7 @@ _SERVING = (
     "hugging",
 )
 _TOKENS = ("hf_", "aGZf")  # a Hugging Face token, plain or base64
-_TEMPLATE = re.compile(r"\{\{-?\s*[.$\w(\"'/]")
+_TEMPLATE = LazyRe(r"\{\{-?\s*[.$\w(\"'/]")
 
 
 def decide(doc: Document) -> int:

@@ -39,7 +39,7 @@ class Source(NamedTuple):
 Owner = tuple[Source | None, int]  # where one character came from, and its offset in that scalar
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Word:
     """One argv word."""
 
@@ -62,7 +62,7 @@ class Word:
         return Origin(src.obj, src.path, first, first + (end - start))
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class EnvVar:
     name: str
     value: str | None  # None: unknown here (Secret, fieldRef, a ConfigMap not in the scan)

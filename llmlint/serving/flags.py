@@ -88,9 +88,7 @@ class _Framework(NamedTuple):
     underscores: bool
 
 
-_VERSION_RE = re.compile(
-    r"^v?(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[.-]?post(\d+))?(?:$|[-+_.]?[A-Za-z])"
-)
+_VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[.-]?post(\d+))?(?:$|[-+_.]?[A-Za-z])")
 
 
 def parse_version(text: str | None) -> Version | None:
@@ -237,8 +235,11 @@ def suggest(framework: str, flag: str, version: str | None = None) -> str | None
         target = fw.renamed.get(cand)
         if target is not None:
             return target
-    pool = [n for n in _known_names(fw, listed) if n.startswith("--")] if name.startswith("--") \
+    pool = (
+        [n for n in _known_names(fw, listed) if n.startswith("--")]
+        if name.startswith("--")
         else _known_names(fw, listed)
+    )
     import difflib
 
     close = difflib.get_close_matches(name, pool, n=1, cutoff=0.75)

@@ -19,12 +19,14 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from llmlint.lazyre import LazyRe
+
 
 class Framework(NamedTuple):
     key: str
     title: str
-    images: re.Pattern[str]  # matched against the image reference with registry and tag stripped
-    commands: tuple[re.Pattern[str], ...]  # matched against the argv (joined with spaces)
+    images: LazyRe  # matched against the image reference with registry and tag stripped
+    commands: tuple[LazyRe, ...]  # matched against the argv (joined with spaces)
     default_port: int | None
     ready_paths: tuple[str, ...]
     live_paths: tuple[str, ...]
@@ -42,8 +44,8 @@ class Framework(NamedTuple):
         return self.flags.get(semantic, ())
 
 
-def _rx(s: str) -> re.Pattern[str]:
-    return re.compile(s, re.IGNORECASE)
+def _rx(s: str) -> LazyRe:
+    return LazyRe(s, re.IGNORECASE)
 
 
 VLLM = Framework(

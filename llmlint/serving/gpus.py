@@ -12,8 +12,9 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from llmlint import data as datafiles
+from llmlint.lazyre import LazyRe
 
-_SUFFIXES = re.compile(r"(-SHARED|-MIG-[0-9a-z.]+)$", re.IGNORECASE)
+_SUFFIXES = LazyRe(r"(-SHARED|-MIG-[0-9a-z.]+)$", re.IGNORECASE)
 
 
 class Gpu(NamedTuple):

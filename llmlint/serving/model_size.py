@@ -10,10 +10,11 @@ from functools import cache
 from typing import Any
 
 from llmlint import data as datafiles
+from llmlint.lazyre import LazyRe
 
 _PARAMS = re.compile(r"(?<![A-Za-z0-9.])(\d+(?:\.\d+)?)\s*([BbMm])(?![A-Za-z0-9])")
 _MOE = re.compile(r"(?<![A-Za-z0-9.])(\d+)x(\d+(?:\.\d+)?)([Bb])(?![A-Za-z0-9])")
-_ANNOTATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([BbMmTt]?)\s*$")
+_ANNOTATION = LazyRe(r"^\s*(\d+(?:\.\d+)?)\s*([BbMmTt]?)\s*$")
 
 # (regex over the precision/quantization words, bytes per parameter)
 _PRECISIONS: tuple[tuple[re.Pattern[str], float], ...] = (

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from llmlint.graph.objects import Container, K8sObject, as_int
+from llmlint.lazyre import LazyRe
 from llmlint.serving import flags as flagdata
 from llmlint.serving.args import (
     EnvVar,
@@ -44,11 +45,11 @@ _LAUNCHERS = frozenset(
     }
 )
 _SUBCOMMAND_OF = {"serve": frozenset({"vllm", "sglang", "ollama"})}
-_BOOLEAN_HINT = re.compile(r"^--?(enable|disable|no|use|trust|enforce|skip|allow|return|sharded|disable)[-_]")
+_BOOLEAN_HINT = LazyRe(r"^--?(enable|disable|no|use|trust|enforce|skip|allow|return|sharded|disable)[-_]")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Flag:
     name: str  # as written (``--gpu-memory-utilization``, ``-tp``)
     value: str | None
