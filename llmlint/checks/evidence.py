@@ -26,6 +26,7 @@ from llmlint.graph.objects import (
     as_map,
     dig,
 )
+from llmlint.graph.quantities import as_float
 from llmlint.model import Finding, Fix, Path, SetValue
 from llmlint.serving import gpus as gpu_table
 from llmlint.serving.server import Server
@@ -34,26 +35,12 @@ if TYPE_CHECKING:
     from llmlint.audit.facts import ClusterFacts
 
 JsonMap = dict[str, Any]
-_UNITS = {
-    "": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
-    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60, "m": 1e-3,
-}  # fmt: skip
-_QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?\s*$")
 _VOLUME = re.compile(r'volume "([^"]+)"')
 
 
 def quantity(value: Any) -> float | None:
     """A Kubernetes quantity (``32Gi``, ``500M``, ``1.5``) as a number; None when unreadable."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if not isinstance(value, str):
-        return None
-    m = _QUANTITY.match(value)
-    if not m:
-        return None
-    return float(m.group(1)) * _UNITS[m.group(2) or ""]
+    return as_float(value)
 
 
 def _facts(ctx: Context) -> ClusterFacts | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from llmlint.checks import Context, check, make_fix
@@ -19,54 +18,13 @@ from llmlint.graph.objects import (
     as_map,
     dig,
 )
+from llmlint.graph.quantities import quantity, same
 from llmlint.lazyre import LazyRe
 from llmlint.model import AppendItem, Edit, Finding, Path, SetValue
 from llmlint.serving.frameworks import by_command
 from llmlint.serving.server import Flag, Server
 
 # ---- quantities ---------------------------------------------------------------------------------------
-
-_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
-_SUFFIX = {
-    None: Decimal(1),
-    "n": Decimal("1e-9"),
-    "u": Decimal("1e-6"),
-    "m": Decimal("1e-3"),
-    "k": Decimal(10**3),
-    "M": Decimal(10**6),
-    "G": Decimal(10**9),
-    "T": Decimal(10**12),
-    "P": Decimal(10**15),
-    "E": Decimal(10**18),
-    "Ki": Decimal(2**10),
-    "Mi": Decimal(2**20),
-    "Gi": Decimal(2**30),
-    "Ti": Decimal(2**40),
-    "Pi": Decimal(2**50),
-    "Ei": Decimal(2**60),
-}
-
-
-def quantity(value: Any) -> Decimal | None:
-    """A Kubernetes resource quantity (``8``, ``500m``, ``32Gi``, ``1e3``) as a number; None if malformed."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return Decimal(str(value))
-    m = _QUANTITY.match(str(value).strip())
-    if m is None:
-        return None
-    try:
-        return Decimal(m.group(1)) * _SUFFIX[m.group(2)]
-    except InvalidOperation:
-        return None
-
-
-def same_quantity(a: Any, b: Any) -> bool:
-    qa, qb = quantity(a), quantity(b)
-    if qa is None or qb is None:
-        return str(a).strip() == str(b).strip()
-    return qa == qb
 
 
 def _show(v: Any) -> str:
@@ -117,7 +75,7 @@ def gpu_request_limit_mismatch(ctx: Context) -> Iterator[Finding]:
                     req, lim = c.resource("requests", key), c.resource("limits", key)
                     if req is None or quantity(req) is None:
                         continue  # limits alone (the request defaults to them), or a malformed value
-                    if lim is not None and same_quantity(req, lim):
+                    if lim is not None and same(req, lim):
                         continue
                     fix = make_fix(
                         "safe",
@@ -430,7 +388,7 @@ def qos_problems(c: Container) -> tuple[list[str], list[Edit], Path]:
         req, lim = dig(res, "requests", r), dig(res, "limits", r)
         if (req is not None and quantity(req) is None) or (lim is not None and quantity(lim) is None):
             continue  # a malformed quantity: the API's schema error, not a QoS question
-        if lim is not None and (req is None or same_quantity(req, lim)):
+        if lim is not None and (req is None or same(req, lim)):
             continue  # a limit alone: the request defaults to it
         if lim is None and req is None:
             missing.append(r)

@@ -17,22 +17,26 @@ _MOE = re.compile(r"(?<![A-Za-z0-9.])(\d+)x(\d+(?:\.\d+)?)([Bb])(?![A-Za-z0-9])"
 _ANNOTATION = LazyRe(r"^\s*(\d+(?:\.\d+)?)\s*([BbMmTt]?)\s*$")
 
 # (regex over the precision/quantization words, bytes per parameter)
-_PRECISIONS: tuple[tuple[re.Pattern[str], float], ...] = (
+_PRECISIONS: tuple[tuple[LazyRe, float], ...] = (
     (
-        re.compile(
+        LazyRe(
             r"(?i)(^|[^a-z0-9])(awq|gptq|int4|w4a16|4bit|4-bit|nf4|bnb-4bit|bitsandbytes|gguf|q4(_[a-z0-9_]+)?|marlin|exl2)([^a-z0-9]|$)"
         ),
         0.5,
     ),
     (
-        re.compile(
+        LazyRe(
             r"(?i)(^|[^a-z0-9])(fp8|int8|w8a8|w8a16|8bit|8-bit|q8(_0)?|eetq|fbgemm-fp8|fbgemm_fp8|nvfp8|mxfp8)([^a-z0-9]|$)"
         ),
         1.0,
     ),
-    (re.compile(r"(?i)(^|[^a-z0-9])(fp4|nvfp4|mxfp4)([^a-z0-9]|$)"), 0.5),
-    (re.compile(r"(?i)(^|[^a-z0-9])(float32|fp32)([^a-z0-9]|$)"), 4.0),
+    (LazyRe(r"(?i)(^|[^a-z0-9])(fp4|nvfp4|mxfp4)([^a-z0-9]|$)"), 0.5),
+    (LazyRe(r"(?i)(^|[^a-z0-9])(float32|fp32)([^a-z0-9]|$)"), 4.0),
 )
+# Substrings one of which every match of the patterns above contains: most names have none, and then no
+# pattern needs compiling.
+_PRECISION_HINTS = ("awq", "gptq", "int", "w4", "w8", "bit", "nf4", "bnb", "gguf", "q4", "q8", "marlin", "exl2",
+                    "fp", "eetq", "float32")  # fmt: skip
 
 # The article's load times at 16-bit weights: 7B ≈ 5 min, 13B ≈ 10 min, 70B ≈ 25 min.
 ARTICLE_POINTS: tuple[tuple[float, float], ...] = ((7.0, 300.0), (13.0, 600.0), (70.0, 1500.0))
@@ -87,6 +91,9 @@ def bytes_per_param(*words: str | None) -> float:
     """2 for 16-bit weights; 1 for 8-bit; 0.5 for 4-bit — from flags or the model's name, flags first."""
     for w in words:
         if not w:
+            continue
+        low = w.lower()
+        if not any(h in low for h in _PRECISION_HINTS):
             continue
         for rx, size in _PRECISIONS:
             if rx.search(w):
