@@ -25,6 +25,8 @@ class ConfigError(Exception):
 
 @dataclass
 class Found:
+    """A configuration file and what it holds."""
+
     path: str
     data: dict[str, Any]
 

@@ -34,6 +34,8 @@ _IGNORE_COMMENT = re.compile(r"#\s*llmlint:\s*ignore\[([A-Za-z0-9_,\s]+)\]")
 
 @dataclass
 class Settings:
+    """What to run and how to judge it: from the configuration file and the command line."""
+
     select: list[str] | None = None
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
@@ -53,6 +55,8 @@ class Settings:
 
 @dataclass(eq=False)
 class ScanResult:
+    """Findings and errors of one scan, with the loaded sources and the graph they came from."""
+
     findings: list[Finding]
     errors: list[InputError]
     loaded: list[Loaded]

@@ -94,8 +94,10 @@ class AddDocument(NamedTuple):
 Edit = SetValue | ReplaceInString | AppendItem | RemoveItem | AddDocument
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(eq=False)
 class Fix:
+    """A fix: edit operations with a safety and a description (and, once rendered, its patches)."""
+
     safety: Safety
     description: str
     edits: list[Edit]
@@ -109,8 +111,10 @@ class Fix:
     redact: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(eq=False)
 class Finding:
+    """One finding of one rule, on an object, at a path (positioned by the engine)."""
+
     rule: str
     message: str
     target: Target
@@ -131,8 +135,10 @@ class Finding:
         return (self.file or "", self.line or 0, self.column or 0, self.rule)
 
 
-@dataclass(slots=True)
+@dataclass
 class InputError:
+    """Input that could not be read or parsed, with its file and line."""
+
     file: str | None
     line: int | None
     message: str

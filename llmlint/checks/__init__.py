@@ -42,6 +42,8 @@ def load_all(audit: bool = True) -> dict[str, CheckFn]:
 
 @dataclass(eq=False)
 class Context:
+    """What every check receives: the graph, the rule parameters, and (in audit) the cluster's facts."""
+
     graph: Graph
     params: dict[str, Any] = field(default_factory=dict)
     # Cluster facts (audit only): pods, events, nodes by name.

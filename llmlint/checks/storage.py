@@ -34,6 +34,8 @@ BLOCK_CLASSES = (
 
 @dataclass(eq=False)
 class Mount:
+    """A pod template's volume that names a claim."""
+
     template: PodTemplate
     volume_index: int
     read_only: bool

@@ -77,6 +77,8 @@ def annotate(result: ScanResult) -> None:
 
 @dataclass
 class FixOutcome:
+    """What the fix loop did: the final scan, the new texts, the fixes applied and skipped."""
+
     result: ScanResult
     original: dict[str, SourceText]
     fixed: dict[str, str] = field(default_factory=dict)  # source name → new text

@@ -25,6 +25,8 @@ from llmlint.model import AddDocument, AppendItem, Edit, Fix, Path, RemoveItem, 
 
 @dataclass(frozen=True, slots=True)
 class Splice:
+    """Replace ``[start, end)`` of the source text with ``text``."""
+
     start: int
     end: int
     text: str

@@ -38,6 +38,8 @@ WORKLOAD_KINDS = frozenset([*_TEMPLATE_PATHS, "Pod", "LeaderWorkerSet", "Inferen
 
 @dataclass(eq=False)
 class Graph:
+    """Every object of a scan, its workloads, and indexes by namespace and kind."""
+
     objects: list[K8sObject] = field(default_factory=list)
     workloads: list[Workload] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)

@@ -54,6 +54,8 @@ def str_map(value: Any) -> dict[str, str]:
 
 @dataclass(eq=False)
 class K8sObject:
+    """One Kubernetes object, its data, and where it came from."""
+
     data: JsonMap
     target: Target
     doc: Document | None = None
@@ -90,6 +92,8 @@ class K8sObject:
 
 @dataclass(eq=False)
 class Container:
+    """A container (or init container) of a pod template."""
+
     template: PodTemplate
     path: Path  # relative to the object
     data: JsonMap
@@ -146,6 +150,8 @@ GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu")
 
 @dataclass(eq=False)
 class PodTemplate:
+    """A pod template of a workload, with how many pods it makes."""
+
     workload: Workload
     path: Path  # the PodTemplateSpec (metadata + spec), relative to the object; () for a Pod
     spec_path: Path
@@ -181,6 +187,8 @@ class PodTemplate:
 
 @dataclass(eq=False)
 class Workload:
+    """An object that makes pods, and its pod templates."""
+
     obj: K8sObject
     replicas: int | None  # the object's replica count (groups for a LeaderWorkerSet)
     replicas_path: Path | None

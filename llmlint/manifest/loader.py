@@ -61,6 +61,8 @@ class SourceText:
 
 @dataclass(slots=True, eq=False)
 class Document:
+    """One YAML document of a source: its span, its kind (as read off the text) and its data."""
+
     source: SourceText
     index: int
     start: int  # character offset of the document in source.text
@@ -77,8 +79,10 @@ class Document:
         return self.source.text[self.start : self.end]
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(eq=False)
 class Loaded:
+    """A source's parsed documents, its errors, and the documents held back by the prefilter."""
+
     source: SourceText
     documents: list[Document]
     errors: list[InputError]

@@ -64,6 +64,8 @@ class Word:
 
 @dataclass(slots=True, eq=False)
 class EnvVar:
+    """One environment variable of a container, and where its value is written."""
+
     name: str
     value: str | None  # None: unknown here (Secret, fieldRef, a ConfigMap not in the scan)
     source: Source | None  # where the value is written

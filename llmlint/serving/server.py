@@ -51,6 +51,8 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 @dataclass(slots=True, eq=False)
 class Flag:
+    """One server flag and its value, with the words they were read from."""
+
     name: str  # as written (``--gpu-memory-utilization``, ``-tp``)
     value: str | None
     word: Word  # the word holding the flag name
@@ -83,6 +85,8 @@ class Flag:
 
 @dataclass(eq=False)
 class Server:
+    """An inference server (or a GPU container) and its configuration."""
+
     container: Container
     framework: Framework | None  # None: a GPU container no framework rule recognises
     env: dict[str, EnvVar] = field(default_factory=dict)

@@ -29,6 +29,8 @@ class ClusterError(Exception):
 
 @dataclass(frozen=True)
 class Resource:
+    """A resource kind the audit lists."""
+
     kind: str
     group: str  # "" for the core API
     version: str
@@ -76,6 +78,8 @@ RESOURCES: tuple[Resource, ...] = (
 
 @dataclass
 class Connection:
+    """An API client for one kubeconfig context."""
+
     client: Any  # kubernetes.client.ApiClient
     host: str
     namespace: str  # the context's namespace (or the pod's, in a cluster)
@@ -84,6 +88,8 @@ class Connection:
 
 @dataclass
 class Snapshot:
+    """The objects listed from a cluster, and warnings about what could not be."""
+
     objects: list[dict[str, Any]] = field(default_factory=list)  # every listed object, kind/apiVersion set
     warnings: list[str] = field(default_factory=list)
     requests: int = 0
