@@ -217,3 +217,27 @@ def test_unwritable_file_is_an_error_and_others_are_fixed(tmp_path: Path) -> Non
     assert "startupProbe" in (tmp_path / "b.yaml").read_text()
     if "cannot write" in err:
         assert code == 2
+
+
+def test_written_values_must_mean_the_same_to_yaml_1_1_and_1_2() -> None:
+    """A fix that writes ``on`` where it means true reads right to PyYAML but not to a YAML 1.2 reader
+    (Helm, Argo CD): the second reading rejects it before anything is written."""
+    import pytest
+
+    from llmlint.fixes.patch import EditError
+    from llmlint.fixes.text import Splice, verify
+    from llmlint.manifest.loader import decode, load
+    from llmlint.model import ObjectRef, SetValue, Target
+
+    src = decode("x.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nflag: false\n")
+    assert not isinstance(src, Exception)
+    docs = {d.index: d for d in load(src, prefilter=False).documents}
+    edit = SetValue(Target("x.yaml", 0, (), ObjectRef("v1", "ConfigMap", None, "c")), ("flag",), True)
+    at = src.text.index("false")
+    part = Splice(at, at + len("false"), "on")
+    new = src.text[:at] + "on" + src.text[at + 5 :]
+    verify(src, docs, new, [edit], [part])  # PyYAML alone accepts it
+    with pytest.raises(EditError, match=r"YAML 1\.1 and 1\.2 readers disagree"):
+        verify(src, docs, new, [edit], [part], second_reader=True)
+    good = src.text[:at] + "true" + src.text[at + 5 :]
+    verify(src, docs, good, [edit], [Splice(at, at + 5, "true")], second_reader=True)

@@ -26,16 +26,18 @@ def _sources_of(fix: Fix) -> list[str]:
     return out
 
 
-def fix_text(src: SourceText, docs: dict[int, Document], fix: Fix) -> str:
+def fix_text(src: SourceText, docs: dict[int, Document], fix: Fix, second_reader: bool = False) -> str:
     """``src`` with ``fix`` applied alone (verified)."""
-    return _fixed(src, docs, fix)[0]
+    return _fixed(src, docs, fix, second_reader)[0]
 
 
-def _fixed(src: SourceText, docs: dict[int, Document], fix: Fix) -> tuple[str, tuple[int, int]]:
+def _fixed(
+    src: SourceText, docs: dict[int, Document], fix: Fix, second_reader: bool = False
+) -> tuple[str, tuple[int, int]]:
     """The fixed text and the region of the original it changed."""
     parts = splices(src, docs, fix)
     new = splice_text(src.text, parts)
-    verify(src, docs, new, fix.edits, parts)
+    verify(src, docs, new, fix.edits, parts, second_reader)
     changed = (min(p.start for p in parts), max(p.end for p in parts)) if parts else (0, 0)
     return new, changed
 
@@ -127,7 +129,14 @@ def fix_loop(result: ScanResult, settings: Settings, *, unsafe: bool) -> FixOutc
             src = sources[name]
             try:
                 text = splice_text(src.text, taken[name].splices)
-                verify(src, docs[name], text, [e for fx in fixes for e in fx.edits], taken[name].splices)
+                verify(
+                    src,
+                    docs[name],
+                    text,
+                    [e for fx in fixes for e in fx.edits],
+                    taken[name].splices,
+                    second_reader=True,
+                )
             except EditError:
                 # find the culprit: apply the fixes one at a time
                 text = src.text
@@ -137,7 +146,7 @@ def fix_loop(result: ScanResult, settings: Settings, *, unsafe: bool) -> FixOutc
                     )
                     ld = load(probe, prefilter=False)
                     try:
-                        text = fix_text(probe, {d.index: d for d in ld.documents}, fx)
+                        text = fix_text(probe, {d.index: d for d in ld.documents}, fx, second_reader=True)
                     except EditError as exc:
                         outcome.skipped.append(f"{name}: fix not applied ({fx.description}): {exc}")
             if text != src.text:

@@ -440,13 +440,63 @@ def _load(text: str, what: str) -> Any:
         raise EditError(f"the {what} does not parse: {exc}") from exc
 
 
+def _plain(value: Any) -> Any:
+    """ruamel.yaml's round-trip types as plain data (dates as the text PyYAML is told to keep)."""
+    import datetime
+
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bool) or value is None:
+        return value
+    for t in (int, float, str):
+        if isinstance(value, t):
+            return t(value)
+    return value
+
+
+def _at(data: Any, path: Path) -> Any:
+    """The value at ``path``, or None where it does not exist (both readings are of one document, so a
+    path that removals shifted still names the same node in each)."""
+    for step in path:
+        if isinstance(data, dict):
+            data = data.get(step)
+        elif isinstance(data, list) and isinstance(step, int) and -len(data) <= step < len(data):
+            data = data[step]
+        else:
+            return None
+    return data
+
+
+def _second_reading(text: str, what: str) -> Any:
+    """``text`` as a YAML 1.2 reader (ruamel.yaml, round-trip) sees it."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return _plain(YAML(typ="rt", pure=True).load(text))
+    except (YAMLError, ValueError) as exc:
+        raise EditError(f"the {what} does not parse as YAML 1.2: {exc}") from exc
+
+
 def verify(
-    src: SourceText, docs: dict[int, Document], new_text: str, edits: list[Edit], parts: list[Splice]
+    src: SourceText,
+    docs: dict[int, Document],
+    new_text: str,
+    edits: list[Edit],
+    parts: list[Splice],
+    second_reader: bool = False,
 ) -> None:
     """Parse the edited documents again and compare them with the edits applied to the data.
 
     Only the documents the splices touch are read back, found by shifting their old bounds through the
-    splices, so verifying a fix costs the size of its documents, not of the file."""
+    splices, so verifying a fix costs the size of its documents, not of the file. With ``second_reader``
+    (files about to be written) the values the fix wrote are also read by ruamel.yaml: they must mean the
+    same to YAML 1.1 readers (kubectl, PyYAML) and YAML 1.2 readers (Helm, Argo CD) — ``on`` is a
+    boolean to one and a string to the other."""
     mine = [e for e in edits if e.target.source == src.name]
     touched = {e.target.doc_index for e in mine if not isinstance(e, AddDocument)}
     expected = {i: copy.deepcopy(docs[i].data) for i in touched}
@@ -454,7 +504,7 @@ def verify(
     if src.is_json:
         if 0 in expected and _load(new_text, "edited document") != expected[0]:
             raise EditError("the edited document does not read back as intended")
-        return
+        return  # JSON reads the same in YAML 1.1 and 1.2
 
     def delta(s: Splice) -> int:
         return len(s.text) - (s.end - s.start)
@@ -475,6 +525,13 @@ def verify(
         )
         if _load(new_text[a:b], "edited document") != want:
             raise EditError("the edited document does not read back as intended")
+        if second_reader:
+            other = _second_reading(new_text[a:b], "edited document")
+            for e in mine:
+                if e.target.doc_index == i and not isinstance(e, AddDocument | RemoveItem):
+                    path = (*e.target.prefix, *e.path)
+                    if _at(other, path) != _at(want, path):
+                        raise EditError(f"YAML 1.1 and 1.2 readers disagree on {'/'.join(map(str, path))}")
     added = [e for e in mine if isinstance(e, AddDocument)]
     inserted = [s for s in parts if s.depth == -1]
     if len(added) != len(inserted):
@@ -482,3 +539,5 @@ def verify(
     for e, s in zip(added, sorted(inserted, key=lambda s: (s.start, s.order)), strict=True):
         if _load(s.text, "new document") != e.value:
             raise EditError("the new document does not read back as intended")
+        if second_reader and _second_reading(s.text.lstrip().removeprefix("---"), "new document") != e.value:
+            raise EditError("YAML 1.1 and 1.2 readers disagree on the new document")
