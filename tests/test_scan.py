@@ -511,3 +511,9 @@ def test_console_entry_turns_a_crash_into_one_line(
     assert exits == [2]
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "internal error: RuntimeError: disk on fire" in err
+
+
+def test_good_fixture_has_no_findings() -> None:
+    code, report = scan_json(str(SEED.parent / "good"))
+    assert report["errors"] == [] and report["findings"] == [], report["findings"]
+    assert code == 0
