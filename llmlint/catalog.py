@@ -3,16 +3,16 @@
 Everything users read about a rule — its name, severity, rationale, fix safety, parameters, references and
 examples — lives in that file; docs pages, SARIF rule entries and example tests are generated from it.
 Parsing 26 files on every start would cost more than a pre-commit run may take, so the parsed catalog is
-cached as JSON, keyed by the files' sizes and modification times.
+cached (:mod:`llmlint.cache`), keyed by the files' sizes and modification times.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import zlib
 from functools import cache
 from typing import Any, NamedTuple
+
+from llmlint.cache import cached
 
 DOCS_BASE = "https://github.com/llmlint/llmlint/blob/main/docs/rules"
 
@@ -80,46 +80,21 @@ def _rule_from(data: dict[str, Any]) -> Rule:
     )
 
 
-def _cache_file(files: list[str]) -> str:
-    stats = [(f, os.stat(f)) for f in files]
-    key = "".join(f"{f}:{st.st_size}:{st.st_mtime_ns};" for f, st in stats)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "llmlint", f"catalog-{zlib.crc32(key.encode()):08x}-{len(files)}.json")
-
-
-def _write_cache(path: str, raw: list[Any]) -> None:
-    folder = os.path.dirname(path)
-    try:
-        os.makedirs(folder, exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(raw, fh)
-        os.replace(tmp, path)
-        for old in os.listdir(folder):
-            if old.startswith("catalog-") and old.endswith(".json") and os.path.join(folder, old) != path:
-                os.unlink(os.path.join(folder, old))
-    except OSError:
-        pass
-
-
 @cache
 def rules() -> dict[str, Rule]:
     d = catalog_dir()
     files = sorted(os.path.join(d, n) for n in os.listdir(d) if n.startswith("LLM") and n.endswith(".yaml"))
-    cached: str | None = None
-    try:
-        cached = _cache_file(files)
-        with open(cached, encoding="utf-8") as fh:
-            raw = json.load(fh)
-    except (OSError, ValueError):
+
+    def parse() -> list[Any]:
         import yaml
 
-        raw = []
+        out = []
         for f in files:
             with open(f, encoding="utf-8") as fh:
-                raw.append(yaml.load(fh.read(), Loader=yaml.CSafeLoader))
-        if cached is not None:
-            _write_cache(cached, raw)
+                out.append(yaml.load(fh.read(), Loader=yaml.CSafeLoader))
+        return out
+
+    raw = cached("catalog", files, parse)
     out = {r["id"]: _rule_from(r) for r in raw}
     return dict(sorted(out.items()))
 

@@ -17,12 +17,14 @@ accepts ``_`` for ``-`` in option names. Both are honoured by :func:`is_known`.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any, NamedTuple
 
 from llmlint import data as datafiles
+from llmlint.cache import cached
 
 __all__ = [
     "FRAMEWORKS",
@@ -120,7 +122,8 @@ def _spec(name: str, raw: dict[str, Any]) -> FlagSpec:
 
 @cache
 def _load() -> dict[str, _Framework]:
-    raw = json.loads(datafiles.read(_DATA))
+    path = os.path.join(datafiles.DATA_DIR, _DATA)
+    raw = cached("server-flags", [path], lambda: json.loads(datafiles.read(_DATA)))
     out: dict[str, _Framework] = {}
     for fw in FRAMEWORKS:
         sec = raw.get(fw)
