@@ -25,7 +25,7 @@ from llmlint.manifest.loader import (
     type_errors,
 )
 from llmlint.manifest.positions import line_col_of, locate, substring_offset
-from llmlint.model import SEVERITY_RANK, Finding, InputError, Target
+from llmlint.model import SEVERITY_RANK, Finding, InputError
 from llmlint.sources.files import FileRef, discover
 
 IGNORE_ANNOTATION = "llmlint.io/ignore"
@@ -263,10 +263,3 @@ def _suppressed(f: Finding, obj: K8sObject | None, doc: Document | None) -> bool
 def scan(paths: list[str], settings: Settings, stdin: bytes | None = None) -> ScanResult:
     loaded, errors, files = read_inputs(paths, settings, stdin)
     return analyse(loaded, settings, errors=errors, files=files)
-
-
-def target_object(result: ScanResult, target: Target) -> K8sObject | None:
-    for o in result.graph.objects:
-        if o.target == target:
-            return o
-    return None

@@ -26,7 +26,7 @@ from llmlint.graph.objects import (
     as_map,
     dig,
 )
-from llmlint.graph.quantities import as_float
+from llmlint.graph.quantities import as_float as quantity  # a quantity as a number (memory sizes)
 from llmlint.model import Finding, Fix, Path, SetValue
 from llmlint.serving import gpus as gpu_table
 from llmlint.serving.server import Server
@@ -36,11 +36,6 @@ if TYPE_CHECKING:
 
 JsonMap = dict[str, Any]
 _VOLUME = re.compile(r'volume "([^"]+)"')
-
-
-def quantity(value: Any) -> float | None:
-    """A Kubernetes quantity (``32Gi``, ``500M``, ``1.5``) as a number; None when unreadable."""
-    return as_float(value)
 
 
 def _facts(ctx: Context) -> ClusterFacts | None:

@@ -390,10 +390,6 @@ def _clash(x: Splice, y: Splice) -> bool:
     )
 
 
-def overlaps(a: list[Splice], b: list[Splice]) -> bool:
-    return any(_clash(x, y) for x in a for y in b)
-
-
 class Taken:
     """Splices already chosen for one source, sorted, for overlap tests in logarithmic time."""
 

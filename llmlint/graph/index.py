@@ -273,8 +273,6 @@ def build(documents: Iterable[Document], extra: Iterable[K8sObject] = ()) -> Gra
                 if loc is not None:
                     err.line, err.column = loc.line_col()
             g.errors.append(err)
-            if obj.kind in WORKLOAD_KINDS and not isinstance(obj.data.get("spec"), dict):
-                continue
         w = _workload(obj)
         if w is not None:
             g.workloads.append(w)

@@ -7,8 +7,6 @@ from typing import Any
 from llmlint.engine import ScanResult
 from llmlint.model import Finding
 
-FORMATS = ("text", "json", "sarif", "github", "junit")
-
 
 def finding_json(f: Finding, refs: dict[Any, Any] | None = None) -> dict[str, Any]:
     fix: dict[str, Any] | None = None

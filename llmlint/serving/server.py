@@ -12,7 +12,6 @@ from llmlint.serving import flags as flagdata
 from llmlint.serving.args import (
     EnvVar,
     Origin,
-    Source,
     Word,
     basename,
     container_argv,
@@ -20,8 +19,6 @@ from llmlint.serving.args import (
     unwrap_shell,
 )
 from llmlint.serving.frameworks import (
-    BY_KEY,
-    FRAMEWORKS,
     KSERVE_HF,
     Framework,
     by_command,
@@ -302,10 +299,3 @@ def analyse(container: Container, find_configmap: Callable[[str], K8sObject | No
                 flags.insert(0, Flag(flag, var.value, Word("", [], var.item), None, env=var))
     _, tag = image_repository(container.image)
     return Server(container, fw, env, words, flags, positionals, in_shell, tag)
-
-
-def framework(key: str) -> Framework:
-    return BY_KEY[key]
-
-
-__all__ = ["FRAMEWORKS", "Flag", "Origin", "Server", "Source", "analyse", "framework"]
