@@ -92,9 +92,16 @@ def pointer(path: Path) -> str:
 
 
 def json_patch(obj: Any, edits: list[Edit]) -> list[dict[str, Any]]:
-    """RFC 6902 operations, against ``obj`` as given, that make the same change as ``edits``."""
+    """RFC 6902 operations, against ``obj`` as given, that make the same change as ``edits``.
+
+    Operations apply in order, so each one is computed against ``obj`` as the earlier ones left it: two
+    edits under one missing parent give one ``add`` of the parent and then ``add`` operations inside it
+    (never two ``add`` operations of one path, the second of which would overwrite the first), and
+    appends to a list that does not exist create it once. Removals come last, highest index first, as
+    :func:`apply_to_data` applies them."""
     ops: list[dict[str, Any]] = []
     removes: list[RemoveItem] = []
+    work = copy.deepcopy(obj)
     for e in edits:
         if isinstance(e, AddDocument):
             continue
@@ -103,34 +110,47 @@ def json_patch(obj: Any, edits: list[Edit]) -> list[dict[str, Any]]:
             continue
         path = e.path
         if isinstance(e, ReplaceInString):
-            s = _walk(obj, path)
-            ops.append({"op": "replace", "path": pointer(path), "value": s[: e.start] + e.new + s[e.end :]})
+            s = _walk(work, path)
+            if not isinstance(s, str) or s[e.start : e.end] != e.old:
+                raise EditError(f"expected {e.old!r} at {'/'.join(map(str, path))}")
+            new = s[: e.start] + e.new + s[e.end :]
+            ops.append({"op": "replace", "path": pointer(path), "value": new})
+            _set(work, path, new)
             continue
         value: Any = e.value
         if isinstance(e, AppendItem):
             try:
-                lst = _walk(obj, path)
+                lst = _walk(work, path)
             except EditError:
                 lst = None
             if isinstance(lst, list):
                 ops.append({"op": "add", "path": pointer(path) + "/-", "value": copy.deepcopy(value)})
+                lst.append(copy.deepcopy(value))
                 continue
+            if lst is not None:
+                raise EditError(f"{'/'.join(map(str, path))} is not a list")
             value = [value]
         # SetValue (or an append to a missing list): add at the first missing step, replace if it exists
-        node = obj
+        node = work
         for i, step in enumerate(path):
             exists = (isinstance(node, dict) and step in node and node[step] is not None) or (
                 isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
             )
             if not exists:
+                if not isinstance(node, dict):
+                    raise EditError(f"cannot add {step!r} under a {type(node).__name__}")
                 nested: Any = copy.deepcopy(value)
                 for later in reversed(path[i + 1 :]):
+                    if not isinstance(later, str):
+                        raise EditError("cannot create a list index")
                     nested = {later: nested}
                 ops.append({"op": "add", "path": pointer(path[: i + 1]), "value": nested})
+                node[step] = copy.deepcopy(nested)
                 break
             node = node[step]
         else:
             ops.append({"op": "replace", "path": pointer(path), "value": copy.deepcopy(value)})
+            _set(work, path, value)
     for r in sorted(removes, key=lambda r: _path_key(r.path), reverse=True):
         ops.append({"op": "remove", "path": pointer(r.path)})
     return ops

@@ -12,8 +12,10 @@ from llmlint.engine import ScanResult, Settings, analyse
 from llmlint.fixes.diff import unified
 from llmlint.fixes.patch import EditError, json_patch
 from llmlint.fixes.text import Taken, splice_text, splices, verify
+from llmlint.fixes.validate import Known
+from llmlint.fixes.write import unwritable
 from llmlint.manifest.loader import Document, Loaded, SourceText, load
-from llmlint.model import AddDocument, Finding, Fix, InputError, Target
+from llmlint.model import SEVERITY_RANK, AddDocument, Finding, Fix, InputError, ObjectRef, Path, Target
 
 MAX_ROUNDS = 8
 
@@ -26,51 +28,74 @@ def _sources_of(fix: Fix) -> list[str]:
     return out
 
 
-def fix_text(src: SourceText, docs: dict[int, Document], fix: Fix, second_reader: bool = False) -> str:
+def fix_text(
+    src: SourceText,
+    docs: dict[int, Document],
+    fix: Fix,
+    second_reader: bool = False,
+    known: Known | None = None,
+) -> str:
     """``src`` with ``fix`` applied alone (verified)."""
-    return _fixed(src, docs, fix, second_reader)[0]
+    return _fixed(src, docs, fix, second_reader, known)[0]
 
 
 def _fixed(
-    src: SourceText, docs: dict[int, Document], fix: Fix, second_reader: bool = False
+    src: SourceText,
+    docs: dict[int, Document],
+    fix: Fix,
+    second_reader: bool = False,
+    known: Known | None = None,
 ) -> tuple[str, tuple[int, int]]:
     """The fixed text and the region of the original it changed."""
     parts = splices(src, docs, fix)
     new = splice_text(src.text, parts)
-    verify(src, docs, new, fix.edits, parts, second_reader)
+    verify(src, docs, new, fix.edits, parts, second_reader, known)
     changed = (min(p.start for p in parts), max(p.end for p in parts)) if parts else (0, 0)
     return new, changed
 
 
 def annotate(result: ScanResult) -> None:
-    """Give every fix its unified diff (file inputs) and its RFC 6902 JSON Patch."""
+    """Give every fix its unified diff (file inputs) and its RFC 6902 JSON Patch.
+
+    The patch is computed against the object the fix edits (``fix.patch_target`` names it when it is not
+    the finding's own, e.g. the claim of LLM006). A fix whose text edit cannot be made (it would edit an
+    aliased node, the API server would refuse the result, …) gets neither: its description says why."""
     sources, docs = result.sources(), result.documents()
     by_target = {o.target: o for o in result.graph.objects}
+    known = Known.of_graph(result.graph)
     for f in result.findings:
         fix = f.fix
         if fix is None:
             continue
         main: Target = next((e.target for e in fix.edits if not isinstance(e, AddDocument)), f.target)
         obj = by_target.get(main)
+        fix.json_patch = None
         if obj is not None:
             try:
                 fix.json_patch = json_patch(
                     obj.data, [e for e in fix.edits if e.target == main and not isinstance(e, AddDocument)]
                 )
-            except EditError:
+            except (EditError, RecursionError):
                 fix.json_patch = None
         fix.patch_target = main.ref if main != f.target else None
         fix.creates = [e.value for e in fix.edits if isinstance(e, AddDocument)]
         diffs: list[str] = []
+        failed: str | None = None
         try:
             for name in _sources_of(fix):
                 src = sources.get(name)
                 if src is None or name == "cluster":
                     continue
-                text, changed = _fixed(src, docs[name], fix)
+                text, changed = _fixed(src, docs[name], fix, known=known)
                 diffs.append(unified(name, src.text, text, changed))
-        except EditError:
-            diffs = []
+        except EditError as exc:
+            diffs, failed = [], str(exc)
+        except RecursionError:
+            diffs, failed = [], "the document nests too deeply (through its aliases) to be fixed safely"
+        if failed is not None:
+            fix.json_patch = None  # the patch is the text fix's equivalent: there is none
+            if "cannot be applied" not in fix.description:
+                fix.description += f" (cannot be applied: {failed})"
         fix.diff = "".join(diffs) or None
         for secret in fix.redact:
             if fix.diff:
@@ -79,13 +104,17 @@ def annotate(result: ScanResult) -> None:
 
 @dataclass
 class FixOutcome:
-    """What the fix loop did: the final scan, the new texts, the fixes applied and skipped."""
+    """What the fix loop did: the final scan, the new texts, the fixes that landed and those that did not."""
 
     result: ScanResult
     original: dict[str, SourceText]
     fixed: dict[str, str] = field(default_factory=dict)  # source name → new text
-    applied: list[Finding] = field(default_factory=list)
+    applied: list[Finding] = field(default_factory=list)  # the findings whose fixes are in ``fixed``
     skipped: list[str] = field(default_factory=list)  # why a fix was not applied
+    roots: list[str] | None = None  # the scanned tree (``--fix``): files outside it are never written
+
+
+FindingKey = tuple[str, str, ObjectRef, str | None, Path]
 
 
 def _wanted(f: Finding, unsafe: bool) -> bool:
@@ -94,84 +123,329 @@ def _wanted(f: Finding, unsafe: bool) -> bool:
     )
 
 
-def fix_loop(result: ScanResult, settings: Settings, *, unsafe: bool) -> FixOutcome:
+def _ident(f: Finding) -> FindingKey:
+    """A finding across rounds (document indexes shift when a fix adds a document; refs do not)."""
+    return (f.rule, f.target.source, f.target.ref, f.container, f.path)
+
+
+def _fix_key(f: Finding) -> tuple[object, ...]:
+    assert f.fix is not None
+    return (*_ident(f), f.fix.description)
+
+
+def _ref_key(ref: ObjectRef) -> tuple[str | None, str | None, str]:
+    return (ref.kind, ref.name, ref.namespace or "")
+
+
+def _touched(fix: Fix) -> set[tuple[str, tuple[str | None, str | None, str]]]:
+    """(source, object) pairs a fix edits or creates."""
+    out = set()
+    for e in fix.edits:
+        if isinstance(e, AddDocument):
+            meta = e.value.get("metadata")
+            meta = meta if isinstance(meta, dict) else {}
+            ns = meta.get("namespace") if isinstance(meta.get("namespace"), str) else ""
+            out.add((e.target.source, (e.value.get("kind"), meta.get("name"), ns or "")))
+        out.add((e.target.source, _ref_key(e.target.ref)))
+    return out
+
+
+class _Round:
+    """One round's candidate fixes, spliced together per file; a fix that fails in any file leaves every
+    file (a fix spanning a ConfigMap and its Deployment lands in both or neither)."""
+
+    def __init__(self, current: ScanResult, known: Known) -> None:
+        self.current, self.known = current, known
+        self.sources, self.docs = current.sources(), current.documents()
+
+    def texts(self, picked: list[Finding], notes: list[str]) -> tuple[list[Finding], dict[str, str]]:
+        while True:
+            per_file: dict[str, list[Fix]] = {}
+            taken: dict[str, Taken] = {}
+            kept: list[Finding] = []
+            for f in picked:
+                assert f.fix is not None
+                try:
+                    per = {n: splices(self.sources[n], self.docs[n], f.fix) for n in _sources_of(f.fix)}
+                except EditError:
+                    continue  # the candidate filter already reported it
+                if any(n in taken and taken[n].clashes(p) for n, p in per.items()):
+                    continue
+                for n, p in per.items():
+                    taken.setdefault(n, Taken()).add(p)
+                    per_file.setdefault(n, []).append(f.fix)
+                kept.append(f)
+            picked = kept
+            bad: dict[int, str] = {}
+            out: dict[str, str] = {}
+            for name, fixes in per_file.items():
+                src = self.sources[name]
+                try:
+                    text = splice_text(src.text, taken[name].splices)
+                    verify(
+                        src,
+                        self.docs[name],
+                        text,
+                        [e for fx in fixes for e in fx.edits],
+                        taken[name].splices,
+                        second_reader=True,
+                        known=self.known,
+                    )
+                except EditError:
+                    bad.update(self._culprits(src, fixes))
+                    continue
+                if text != src.text:
+                    out[name] = text
+            if not bad:
+                return picked, out
+            for f in picked:
+                if id(f.fix) in bad:
+                    notes.append(f"{f.file}:{f.line}: {f.rule} fix not applied: {bad[id(f.fix)]}")
+            picked = [f for f in picked if id(f.fix) not in bad]
+
+    def _culprits(self, src: SourceText, fixes: list[Fix]) -> dict[int, str]:
+        """Apply the fixes of one file one at a time: those that fail, and why."""
+        out: dict[int, str] = {}
+        text = src.text
+        for fx in fixes:
+            probe = SourceText(src.name, src.path, text, src.bom, src.newline, src.is_json, src.raw, src.mode)
+            ld = load(probe, prefilter=False)
+            docs = {d.index: d for d in ld.documents}
+            try:
+                parts = splices(probe, docs, fx)
+                new = splice_text(probe.text, parts)
+                verify(probe, docs, new, fx.edits, parts, second_reader=True, known=self.known)
+                text = new
+            except EditError as exc:
+                out[id(fx)] = str(exc)
+        if not out:  # together they fail, one by one they pass: keep the first, retry the rest later
+            out[id(fixes[-1])] = "conflicts with another fix of this file"
+        return out
+
+
+def _reanalyse(current: ScanResult, new_texts: dict[str, str], settings: Settings) -> ScanResult:
+    loaded: list[Loaded] = []
+    for ld in current.loaded:
+        name = ld.source.name
+        if name in new_texts:
+            s = ld.source
+            ns = SourceText(s.name, s.path, new_texts[name], s.bom, s.newline, s.is_json, s.raw, s.mode)
+            loaded.append(load(ns, prefilter=settings.prefilter))
+        else:
+            loaded.append(ld)
+    result = analyse(
+        loaded, settings, errors=[e for e in current.errors if e.file not in new_texts], files=current.files
+    )
+    result.errors.extend(e for ld in loaded if ld.source.name in new_texts for e in ld.errors)
+    return result
+
+
+def _judge(
+    before: ScanResult, after: ScanResult, picked: list[Finding], settings: Settings
+) -> dict[int, str]:
+    """The picked fixes that made things worse (by ``id`` of the finding), and how: a fix must clear its
+    own finding, add no input error to a file it touched and no finding of higher severity to an object
+    it touched."""
+    count_after: dict[FindingKey, int] = {}
+    for f in after.active:
+        count_after[_ident(f)] = count_after.get(_ident(f), 0) + 1
+    count_before: dict[FindingKey, int] = {}
+    for f in before.active:
+        count_before[_ident(f)] = count_before.get(_ident(f), 0) + 1
+    fixing: dict[FindingKey, int] = {}
+    for f in picked:
+        fixing[_ident(f)] = fixing.get(_ident(f), 0) + 1
+    old_errors = {(e.file, e.message) for e in before.errors}
+    new_errors = [e for e in after.errors if (e.file, e.message) not in old_errors]
+    old_findings = {(_ident(f), f.severity) for f in before.active}
+    new_findings = [f for f in after.active if (_ident(f), f.severity) not in old_findings]
+    bad: dict[int, str] = {}
+    suspects: dict[int, str] = {}
+    for f in picked:
+        assert f.fix is not None
+        k = _ident(f)
+        if count_after.get(k, 0) > count_before.get(k, 0) - fixing[k]:
+            bad[id(f)] = "it does not clear its own finding (reverted)"
+            continue
+        touched = _touched(f.fix)
+        files = {s for s, _ in touched}
+        err = next((e for e in new_errors if e.file in files), None)
+        if err is not None:
+            suspects[id(f)] = f"it makes the file invalid ({err.message}) (reverted)"
+            continue
+        rank = SEVERITY_RANK[f.severity]
+        worse = next(
+            (
+                g
+                for g in new_findings
+                if (g.target.source, _ref_key(g.target.ref)) in touched and SEVERITY_RANK[g.severity] > rank
+            ),
+            None,
+        )
+        if worse is not None:
+            suspects[id(f)] = f"it causes {worse.rule} ({worse.severity}): {worse.message} (reverted)"
+    # a suspect that shares an object with another fix of the round is blamed only if it is worse alone
+    shared: list[Finding] = []
+    for f in picked:
+        if id(f) not in suspects:
+            continue
+        assert f.fix is not None
+        mine = _touched(f.fix)
+        if any(g is not f and g.fix is not None and mine & _touched(g.fix) for g in picked):
+            shared.append(f)
+        else:
+            bad[id(f)] = suspects[id(f)]
+    if shared:
+        bad.update(_isolate(before, shared, suspects, settings))
+    return bad
+
+
+def _isolate(
+    before: ScanResult, suspects: list[Finding], why: dict[int, str], settings: Settings
+) -> dict[int, str]:
+    """Several fixes may share the blame: try each alone on the round's starting point."""
+    out: dict[int, str] = {}
+    rnd = _Round(before, Known.of_graph(before.graph))
+    for f in suspects:
+        notes: list[str] = []
+        kept, texts = rnd.texts([f], notes)
+        if not kept or not texts:
+            out[id(f)] = notes[0] if notes else why[id(f)]
+            continue
+        alone = _reanalyse(before, texts, settings)
+        if _worse_alone(before, alone, f):
+            out[id(f)] = why[id(f)]
+    return out
+
+
+def _worse_alone(before: ScanResult, after: ScanResult, f: Finding) -> bool:
+    assert f.fix is not None
+    touched = _touched(f.fix)
+    files = {s for s, _ in touched}
+    old_errors = {(e.file, e.message) for e in before.errors}
+    if any((e.file, e.message) not in old_errors and e.file in files for e in after.errors):
+        return True
+    old_findings = {(_ident(g), g.severity) for g in before.active}
+    rank = SEVERITY_RANK[f.severity]
+    return any(
+        (_ident(g), g.severity) not in old_findings
+        and (g.target.source, _ref_key(g.target.ref)) in touched
+        and SEVERITY_RANK[g.severity] > rank
+        for g in after.active
+    )
+
+
+def _state(result: ScanResult) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted((n, hash(s.text)) for n, s in result.sources().items()))
+
+
+def fix_loop(
+    result: ScanResult, settings: Settings, *, unsafe: bool, roots: list[str] | None = None
+) -> FixOutcome:
+    """Apply fixes round by round until nothing more applies.
+
+    Each round takes every wanted fix that does not overlap one already taken, splices and verifies them
+    (a fix that fails verification in any of its files is dropped from all), then scans again. A fix that
+    does not clear its own finding, or that adds an input error or a finding of higher severity to what
+    it touched, is reverted, reported and never tried again. A set of fixes that undo each other (the
+    same texts come back) is reverted to where the cycle started and reported with its rule IDs, as is a
+    loop still changing files after :data:`MAX_ROUNDS` rounds. ``roots`` (``--fix``): fixes that would
+    write a file that cannot be written (outside the scanned tree, read-only) are not applied."""
     original = dict(result.sources())
-    outcome = FixOutcome(result, original)
+    outcome = FixOutcome(result, original, roots=roots)
+    refused: dict[str, str | None] = {}
+    banned: set[tuple[object, ...]] = set()
+    reported: set[tuple[object, ...]] = set()
+    history: list[ScanResult] = [result]
+    rounds: list[list[Finding]] = []
+    seen = {_state(result): 0}
     current = result
-    reported: set[tuple[str, str | None, int | None]] = set()
-    for _ in range(MAX_ROUNDS):
-        sources, docs = current.sources(), current.documents()
-        taken: dict[str, Taken] = {}
-        chosen: dict[str, list[Fix]] = {}
-        picked: list[Finding] = []
-        for f in current.active:
-            if not _wanted(f, unsafe):
+    attempts = 0
+
+    def note(key: tuple[object, ...], text: str) -> None:
+        if key not in reported:
+            reported.add(key)
+            outcome.skipped.append(text)
+
+    def candidates(cur: ScanResult) -> list[Finding]:
+        sources, docs = cur.sources(), cur.documents()
+        contexts = {o.target for o in cur.graph.objects if getattr(o, "context", False)}
+        out: list[Finding] = []
+        for f in cur.active:
+            if not _wanted(f, unsafe) or _fix_key(f) in banned:
                 continue
             assert f.fix is not None
+            names = _sources_of(f.fix)
+            if any(e.target in contexts for e in f.fix.edits):
+                note(_fix_key(f), f"{f.file}:{f.line}: {f.rule} fix not applied: it edits a context object")
+                continue
+            if roots is not None:
+                for n in names:
+                    if n not in refused:
+                        src = original.get(n)
+                        refused[n] = unwritable(src, roots) if src is not None and src.path else None
+                why = next((refused[n] for n in names if refused[n]), None)
+                if why:
+                    note(_fix_key(f), f"{f.file}:{f.line}: {f.rule} fix not applied: {why}")
+                    continue
             try:
-                per = {n: splices(sources[n], docs[n], f.fix) for n in _sources_of(f.fix) if n in sources}
+                for n in names:
+                    if n not in sources or n == "cluster":
+                        raise EditError(f"{n} is not a file being fixed")
+                    splices(sources[n], docs[n], f.fix)
             except EditError as exc:
-                key = (f.rule, f.file, f.line)
-                if key not in reported:
-                    reported.add(key)
-                    outcome.skipped.append(f"{f.file}:{f.line}: {f.rule} fix not applied: {exc}")
+                note(_fix_key(f), f"{f.file}:{f.line}: {f.rule} fix not applied: {exc}")
                 continue
-            if not per or any(n in taken and taken[n].clashes(p) for n, p in per.items()):
-                continue
-            for n, p in per.items():
-                taken.setdefault(n, Taken()).add(p)
-                chosen.setdefault(n, []).append(f.fix)
-            picked.append(f)
-        if not picked:
+            out.append(f)
+        return out
+
+    while len(rounds) < MAX_ROUNDS and attempts < 4 * MAX_ROUNDS:
+        attempts += 1
+        wanted = candidates(current)
+        if not wanted:
             break
-        new_texts: dict[str, str] = {}
-        for name, fixes in chosen.items():
-            src = sources[name]
-            try:
-                text = splice_text(src.text, taken[name].splices)
-                verify(
-                    src,
-                    docs[name],
-                    text,
-                    [e for fx in fixes for e in fx.edits],
-                    taken[name].splices,
-                    second_reader=True,
-                )
-            except EditError:
-                # find the culprit: apply the fixes one at a time
-                text = src.text
-                for fx in fixes:
-                    probe = SourceText(
-                        src.name, src.path, text, src.bom, src.newline, src.is_json, src.raw, src.mode
-                    )
-                    ld = load(probe, prefilter=False)
-                    try:
-                        text = fix_text(probe, {d.index: d for d in ld.documents}, fx, second_reader=True)
-                    except EditError as exc:
-                        outcome.skipped.append(f"{name}: fix not applied ({fx.description}): {exc}")
-            if text != src.text:
-                new_texts[name] = text
-        if not new_texts:
+        notes: list[str] = []
+        picked, texts = _Round(current, Known.of_graph(current.graph)).texts(wanted, notes)
+        for n in notes:
+            outcome.skipped.append(n)
+        if not texts:
+            for f in wanted:
+                banned.add(_fix_key(f))  # nothing of them can be spliced now: do not try again
             break
-        outcome.applied.extend(picked)
-        loaded: list[Loaded] = []
-        for ld in current.loaded:
-            name = ld.source.name
-            if name in new_texts:
-                s = ld.source
-                ns = SourceText(s.name, s.path, new_texts[name], s.bom, s.newline, s.is_json, s.raw, s.mode)
-                loaded.append(load(ns, prefilter=settings.prefilter))
-                outcome.fixed[name] = new_texts[name]
-            else:
-                loaded.append(ld)
-        current = analyse(
-            loaded,
-            settings,
-            errors=[e for e in current.errors if e.file not in new_texts],
-            files=current.files,
-        )
-        current.errors.extend(e for ld in loaded if ld.source.name in new_texts for e in ld.errors)
+        new = _reanalyse(current, texts, settings)
+        bad = _judge(current, new, picked, settings)
+        if bad:
+            for f in picked:
+                if id(f) in bad:
+                    banned.add(_fix_key(f))
+                    note(_fix_key(f), f"{f.file}:{f.line}: {f.rule} fix not applied: {bad[id(f)]}")
+            continue  # the same round again, without them
+        state = _state(new)
+        if state in seen:
+            start = seen[state]
+            rules = sorted({f.rule for r in rounds[start:] for f in r} | {f.rule for f in picked})
+            outcome.skipped.append(
+                f"fixes undo each other ({', '.join(rules)}): the loop does not converge; "
+                "those fixes were not applied"
+            )
+            current = history[start]
+            del rounds[start:]
+            break
+        seen[state] = len(history)
+        history.append(new)
+        rounds.append(picked)
+        current = new
+    else:
+        pending = sorted({f.rule for f in candidates(current)})
+        if pending:
+            outcome.skipped.append(
+                f"fixes did not converge after {MAX_ROUNDS} rounds ({', '.join(pending)} still apply); "
+                "what was fixed so far is kept"
+            )
     outcome.result = current
+    outcome.applied = [f for r in rounds for f in r]
+    final = current.sources()
+    outcome.fixed = {n: final[n].text for n in original if n in final and final[n].text != original[n].text}
     return outcome
 
 
@@ -182,14 +456,36 @@ def combined_diff(outcome: FixOutcome) -> str:
 
 
 def write_all(outcome: FixOutcome) -> list[InputError]:
-    from llmlint.fixes.write import write_atomic
+    """Write every fixed file atomically; the files of a fix that spans several land together or not at
+    all. A file that is not written takes its fixes out of ``outcome.applied`` (``fixed N`` counts what
+    landed)."""
+    from llmlint.fixes.write import write_group
 
-    errors = []
-    for name, text in sorted(outcome.fixed.items()):
-        src = outcome.original[name]
-        if src.path is None:
-            continue
-        err = write_atomic(src, text)
-        if err is not None:
-            errors.append(err)
+    names = sorted(n for n in outcome.fixed if outcome.original[n].path is not None)
+    group_of = {n: n for n in names}
+
+    def find(n: str) -> str:
+        while group_of[n] != n:
+            n = group_of[n]
+        return n
+
+    for f in outcome.applied:
+        assert f.fix is not None
+        files = [n for n in _sources_of(f.fix) if n in group_of]
+        for other in files[1:]:
+            group_of[find(other)] = find(files[0])
+    groups: dict[str, list[str]] = {}
+    for n in names:
+        groups.setdefault(find(n), []).append(n)
+    errors: list[InputError] = []
+    failed: set[str] = set()
+    for members in groups.values():
+        errs = write_group([(outcome.original[n], outcome.fixed[n]) for n in members], outcome.roots)
+        if errs:
+            errors += errs
+            failed.update(members)
+    if failed:
+        outcome.applied = [
+            f for f in outcome.applied if f.fix is not None and not failed & set(_sources_of(f.fix))
+        ]
     return errors

@@ -18,9 +18,12 @@ import yaml
 
 from llmlint.fixes import render
 from llmlint.fixes.patch import EditError, apply_to_data
+from llmlint.fixes.validate import Known, identity, problems
 from llmlint.manifest.loader import Document, SourceText, _Loader
 from llmlint.manifest.positions import content_end, root, substring_offset
 from llmlint.model import AddDocument, AppendItem, Edit, Fix, Path, RemoveItem, ReplaceInString, SetValue
+
+TOO_DEEP = "the document nests too deeply (through its aliases) to be fixed safely"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,44 @@ class _Doc:
         self.base = doc.start
         self.step, self.seq_offset = self._style(node)
         self._flow_inserts: set[int] = set()
+        self._shared: set[int] | None = None
+
+    def shared(self) -> set[int]:
+        """Ids of the nodes that more than one place holds: an anchor and its aliases (``<<: *x`` too).
+        Editing one of them, or anything inside it, would change every place that aliases it."""
+        if self._shared is None:
+            incoming: dict[int, int] = {}
+            stack: list[yaml.Node] = [self.root]
+            walked: set[int] = set()
+            while stack:  # iterative: 500 chained aliases are no deeper for this walk than for libyaml
+                n = stack.pop()
+                if id(n) in walked:
+                    continue
+                walked.add(id(n))
+                children: list[yaml.Node] = []
+                if isinstance(n, yaml.SequenceNode):
+                    children = list(n.value)
+                elif isinstance(n, yaml.MappingNode):
+                    children = [c for kv in n.value for c in kv]
+                for c in children:
+                    incoming[id(c)] = incoming.get(id(c), 0) + 1
+                    stack.append(c)
+            self._shared = {i for i, count in incoming.items() if count > 1}
+        return self._shared
+
+    def check_unaliased(self, path: Path) -> None:
+        """Refuse an edit along ``path`` that passes through a node other places alias."""
+        chain = _chain(self.root, path)
+        shared = self.shared()
+        if not shared:
+            return
+        for depth, (_, node) in enumerate(chain[1:], start=1):
+            if id(node) in shared:
+                where = "/".join(map(str, path[:depth]))
+                raise EditError(
+                    f"{where} is a YAML anchor that other places alias: editing it would change them too "
+                    "(write that use out in full to fix it)"
+                )
 
     @staticmethod
     def _style(node: yaml.Node) -> tuple[int, int]:
@@ -309,6 +350,8 @@ def _edit_splices(d: _Doc, items: list[tuple[int, Edit, Path]]) -> list[Splice]:
     creates: dict[Path, tuple[int, Any]] = {}
     flow_removals: dict[Path, tuple[int, list[int]]] = {}
     for order, e, path in items:
+        if not isinstance(e, AddDocument):
+            d.check_unaliased(path)
         if isinstance(e, SetValue | AppendItem):
             chain = _chain(d.root, path)
             depth = len(chain) - 1
@@ -376,7 +419,10 @@ def splices(src: SourceText, docs: dict[int, Document], fix: Fix) -> list[Splice
         doc = docs.get(index)
         if doc is None:
             raise EditError("the document to edit was not loaded")
-        out += _edit_splices(_Doc(src, doc), items)
+        try:
+            out += _edit_splices(_Doc(src, doc), items)
+        except RecursionError:
+            raise EditError(TOO_DEEP) from None
     return out
 
 
@@ -485,18 +531,76 @@ def verify(
     edits: list[Edit],
     parts: list[Splice],
     second_reader: bool = False,
+    known: Known | None = None,
 ) -> None:
-    """Parse the edited documents again and compare them with the edits applied to the data.
+    """Parse the edited documents again, compare them with the edits applied to the data, and check
+    them as the API server would (:mod:`llmlint.fixes.validate`).
 
     Only the documents the splices touch are read back, found by shifting their old bounds through the
     splices, so verifying a fix costs the size of its documents, not of the file. With ``second_reader``
     (files about to be written) the values the fix wrote are also read by ruamel.yaml: they must mean the
     same to YAML 1.1 readers (kubectl, PyYAML) and YAML 1.2 readers (Helm, Argo CD) — ``on`` is a
-    boolean to one and a string to the other."""
+    boolean to one and a string to the other. A fix whose result the API server would refuse (or warn
+    about) where the original was fine, or that creates an object the file, the context or another file
+    already has, is rejected with the reason."""
+    try:
+        _verify(src, docs, new_text, edits, parts, second_reader, known)
+    except RecursionError:
+        raise EditError(TOO_DEEP) from None
+
+
+def _validate(before: Any, after: Any) -> None:
+    new = sorted(problems(after) - problems(before))
+    if new:
+        more = f" (and {len(new) - 1} more)" if len(new) > 1 else ""
+        raise EditError(f"the API server would refuse the result: {new[0]}{more}")
+
+
+def _identities(text: str) -> dict[tuple[str, str, str, str], int]:
+    counts: dict[tuple[str, str, str, str], int] = {}
+    try:
+        for data in yaml.load_all(text, Loader=yaml.CSafeLoader):
+            kind = data.get("kind") if isinstance(data, dict) else None
+            items = data.get("items") if isinstance(kind, str) and kind.endswith("List") else None
+            for obj in items if isinstance(items, list) else [data]:
+                key = identity(obj)
+                if key is not None:
+                    counts[key] = counts.get(key, 0) + 1
+    except yaml.YAMLError:
+        return {}  # a file that does not parse as a whole: its documents were checked one by one
+    return counts
+
+
+def _verify(
+    src: SourceText,
+    docs: dict[int, Document],
+    new_text: str,
+    edits: list[Edit],
+    parts: list[Splice],
+    second_reader: bool,
+    known: Known | None,
+) -> None:
     mine = [e for e in edits if e.target.source == src.name]
     touched = {e.target.doc_index for e in mine if not isinstance(e, AddDocument)}
     expected = {i: copy.deepcopy(docs[i].data) for i in touched}
     apply_to_data(expected, [e for e in mine if not isinstance(e, AddDocument)])
+    for i, want in expected.items():
+        _validate(docs[i].data, want)
+    added = [e for e in mine if isinstance(e, AddDocument)]
+    for new_doc in added:
+        _validate({}, new_doc.value)
+        if known is not None:
+            why = known.collides(new_doc.value, src.name, new_doc.target.ref)
+            if why:
+                raise EditError(why)
+    if added:
+        before, after = _identities(src.text), _identities(new_text)
+        for key, n in after.items():
+            if n > 1 and n > before.get(key, 0):
+                _, kind, ns, name = key
+                raise EditError(
+                    f"the file would hold {kind} {ns + '/' if ns else ''}{name} twice (the second replaces the first)"
+                )
     if src.is_json:
         if 0 in expected and _load(new_text, "edited document") != expected[0]:
             raise EditError("the edited document does not read back as intended")
@@ -528,7 +632,6 @@ def verify(
                     path = (*e.target.prefix, *e.path)
                     if _at(other, path) != _at(want, path):
                         raise EditError(f"YAML 1.1 and 1.2 readers disagree on {'/'.join(map(str, path))}")
-    added = [e for e in mine if isinstance(e, AddDocument)]
     inserted = [s for s in parts if s.depth == -1]
     if len(added) != len(inserted):
         raise EditError("new documents and their insertions do not match")

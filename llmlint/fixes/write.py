@@ -44,14 +44,73 @@ def _unchanged(src: SourceText, path: str) -> tuple[InputError | None, os.stat_r
     return None, st
 
 
-def write_atomic(src: SourceText, text: str) -> InputError | None:
+def _inside(path: str, roots: list[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def tree_roots(roots: list[str], cwd: str | None = None) -> list[str]:
+    """The scanned tree, resolved: each directory PATH, and for a file PATH the working directory when
+    the file is inside it (a pre-commit run names files of the repository) or else its directory."""
+    here = os.path.realpath(cwd or os.getcwd())
+    out: list[str] = []
+    for r in roots or ["."]:
+        full = os.path.join(here, r)
+        if os.path.isdir(full):
+            out.append(os.path.realpath(full))
+            continue
+        parent = os.path.realpath(os.path.dirname(os.path.abspath(full)))
+        out.append(here if _inside(parent, [here]) else parent)
+    return out
+
+
+def unwritable(src: SourceText, roots: list[str] | None) -> str | None:
+    """Why ``src`` must not be written by ``--fix``, or None.
+
+    - a symlink (or a path through one) whose target lies outside the scanned tree: writing it would
+      change a file nobody asked to fix; a link inside the tree writes its target and stays a link;
+    - a file without write permission for its user: the atomic rename would replace it anyway, since
+      only the directory's permission counts for a rename. Root passes ``os.access``, so the mode's
+      write bits are read too: a file nobody may write stays as it is."""
+    if src.path is None:
+        return "not a file"
+    path = os.path.realpath(src.path)
+    if roots is not None:
+        tree = tree_roots(roots)
+        if not _inside(path, tree):
+            return "it is a symlink to a file outside the scanned tree; not written"
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return f"cannot write: {exc.strerror or exc}"
+    if not os.access(path, os.W_OK) or not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        return "the file is read-only; not written"
+    return None
+
+
+class _Pending:
+    """A new file's bytes in a temporary file next to the original, ready to be renamed over it."""
+
+    def __init__(self, src: SourceText, path: str, tmp: str, before: os.stat_result, data: bytes) -> None:
+        self.src, self.path, self.tmp, self.before, self.data = src, path, tmp, before, data
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(self.tmp)
+
+
+def prepare(src: SourceText, text: str, roots: list[str] | None = None) -> _Pending | InputError:
+    """Check that ``src`` may be written and is unchanged on disk, and write its new bytes to a
+    temporary file beside it (flushed, with the original's mode and owner)."""
     if src.path is None:
         return InputError(src.name, None, "cannot write: not a file")
+    why = unwritable(src, roots)
+    if why is not None:
+        return InputError(src.name, None, why)
     path = os.path.realpath(src.path)  # through a symlink, to the file it names
     directory = os.path.dirname(path) or "."
     err, before = _unchanged(src, path)
     if err is not None or before is None:
-        return err
+        return err or InputError(src.name, None, CHANGED)
     try:
         data = encode(src, text)
     except UnicodeEncodeError as exc:  # a lone surrogate from a "\ud800" escape: not UTF-8
@@ -71,23 +130,98 @@ def write_atomic(src: SourceText, text: str) -> InputError | None:
         if hasattr(os, "chown") and (before.st_uid, before.st_gid) != _owner(tmp):
             with contextlib.suppress(OSError):  # only root may give a file away; keep the group if we can
                 os.chown(tmp, before.st_uid, before.st_gid)
-        try:
-            now = os.stat(path)
-        except OSError:
-            return InputError(src.name, None, CHANGED)
-        if _fingerprint(now) != _fingerprint(before):
-            return InputError(src.name, None, CHANGED)
-        os.replace(tmp, path)
-        tmp = None
     except OSError as exc:
-        return InputError(src.name, None, f"cannot write: {exc.strerror or exc}")
-    finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-    _sync_dir(directory)
-    src.raw = data
+        return InputError(src.name, None, f"cannot write: {exc.strerror or exc}")
+    return _Pending(src, path, tmp, before, data)
+
+
+def commit(p: _Pending) -> InputError | None:
+    """Rename the prepared file over the original, unless the original changed in the meantime."""
+    try:
+        now = os.stat(p.path)
+    except OSError:
+        p.discard()
+        return InputError(p.src.name, None, CHANGED)
+    if _fingerprint(now) != _fingerprint(p.before):
+        p.discard()
+        return InputError(p.src.name, None, CHANGED)
+    try:
+        os.replace(p.tmp, p.path)
+    except OSError as exc:
+        p.discard()
+        return InputError(p.src.name, None, f"cannot write: {exc.strerror or exc}")
+    _sync_dir(os.path.dirname(p.path) or ".")
     return None
+
+
+def restore(p: _Pending) -> None:
+    """Put the original bytes back after a rename (another file of the same fix could not be written)."""
+    directory = os.path.dirname(p.path) or "."
+    with contextlib.suppress(OSError):
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{os.path.basename(p.path)[:64]}.llmlint-", suffix=".tmp", dir=directory
+        )
+        with os.fdopen(fd, "wb") as out:
+            out.write(p.src.raw)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, stat.S_IMODE(p.before.st_mode))
+        os.replace(tmp, p.path)
+        _sync_dir(directory)
+
+
+def write_atomic(src: SourceText, text: str, roots: list[str] | None = None) -> InputError | None:
+    """Write one file atomically (see :func:`write_group` for several that must land together)."""
+    errors = write_group([(src, text)], roots)
+    return errors[0] if errors else None
+
+
+def write_group(files: list[tuple[SourceText, str]], roots: list[str] | None = None) -> list[InputError]:
+    """Write files that must land together: all, or none. Every new file is prepared first (temporary
+    files beside the originals); only if all are ready are they renamed, and if a rename fails the
+    files already renamed get their original bytes back."""
+    pending: list[_Pending] = []
+    errors: list[InputError] = []
+    for src, text in files:
+        p = prepare(src, text, roots)
+        if isinstance(p, InputError):
+            errors.append(p)
+        else:
+            pending.append(p)
+    if errors:
+        for p in pending:
+            p.discard()
+        if len(files) > 1:
+            failed = ", ".join(e.file or "?" for e in errors)
+            errors += [
+                InputError(
+                    p.src.name, None, f"not written: a fix here also edits {failed}, which cannot be written"
+                )
+                for p in pending
+            ]
+        return errors
+    done: list[_Pending] = []
+    for p in pending:
+        err = commit(p)
+        if err is not None:
+            for q in done:
+                restore(q)
+            for q in pending[len(done) + 1 :]:
+                q.discard()
+            errors.append(err)
+            errors += [
+                InputError(q.src.name, None, f"not written (rolled back): a fix here also edits {p.src.name}")
+                for q in pending
+                if q is not p
+            ]
+            return errors
+        done.append(p)
+    for p in done:
+        p.src.raw = p.data
+    return errors
 
 
 def _owner(path: str) -> tuple[int, int]:
