@@ -151,7 +151,8 @@ def scan(
     if fix or show_diff:
         from llmlint.fixes.run import combined_diff, fix_loop, write_all
 
-        outcome = fix_loop(result, settings, unsafe=unsafe_fixes)
+        roots = [t for t in targets if t != "-"] if fix else None  # --fix writes only inside the tree
+        outcome = fix_loop(result, settings, unsafe=unsafe_fixes, roots=roots or None)
         for note in outcome.skipped:
             click.echo(f"warning: {note}", err=True)
         if show_diff:
