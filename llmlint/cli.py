@@ -35,7 +35,9 @@ def use_color(output: str | None, stream: Any = None) -> bool:
 
 
 def _fail(message: str) -> None:
-    click.echo(f"llmlint: {message}", err=True)
+    from llmlint.report.redact import printable, redact
+
+    click.echo(f"llmlint: {printable(redact(message))}", err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -72,10 +74,12 @@ def _settings(
     return settings
 
 
-def _emit(text: str, output: str | None) -> None:
-    from llmlint.report.redact import redact
+def _emit(text: str, output: str | None, fmt: str = "text") -> None:
+    from llmlint.report.redact import json_safe, redact
 
-    text = redact(text)
+    text = redact(text)  # a safety net: the data were redacted before rendering (redact_result)
+    if fmt in ("json", "sarif"):
+        text = json_safe(text)
     if output:
         try:
             with open(output, "w", encoding="utf-8") as fh:
@@ -88,11 +92,17 @@ def _emit(text: str, output: str | None) -> None:
 
 
 def _print_errors(errors: list[Any], fmt: str) -> None:
-    from llmlint.report.redact import redact
+    from llmlint.report.redact import printable, redact
 
     if fmt == "text" or fmt == "github":
         for e in errors:
-            click.echo(redact(f"error: {e.one_line()}"), err=True)
+            click.echo(printable(redact(f"error: {e.one_line()}")), err=True)
+
+
+def _warn(note: str) -> None:
+    from llmlint.report.redact import printable, redact
+
+    click.echo(f"warning: {printable(redact(note))}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -154,9 +164,14 @@ def scan(
         roots = [t for t in targets if t != "-"] if fix else None  # --fix writes only inside the tree
         outcome = fix_loop(result, settings, unsafe=unsafe_fixes, roots=roots or None)
         for note in outcome.skipped:
-            click.echo(f"warning: {note}", err=True)
+            _warn(note)
         if show_diff:
-            diff = combined_diff(outcome)
+            from llmlint.report.redact import Secrets, redact_diff, secrets_of
+
+            secrets = Secrets(set(secrets_of(result).literals) | set(secrets_of(outcome.result).literals))
+            diff, notes = redact_diff(combined_diff(outcome), secrets)
+            for note in notes:
+                _warn(note)
             _emit(diff, None)
             after = outcome.result
             _print_errors(after.errors, "text")
@@ -176,14 +191,20 @@ def scan(
             sys.stdout.write(outcome.fixed["-"])  # the fixed stream itself, tokens and all: it is the input
             output = output or None
             if not output:
+                from llmlint.report.redact import redact_result
+
+                redact_result(result)
                 click.echo(_render(fmt, result, None, extra), err=True, nl=False)
                 _exit(result, settings)
     if fmt in ("json", "sarif"):
         from llmlint.fixes.run import annotate
 
         annotate(result)
+    from llmlint.report.redact import redact_result
+
+    redact_result(result)
     _print_errors(result.errors, fmt)
-    _emit(_render(fmt, result, output, extra), output)
+    _emit(_render(fmt, result, output, extra), output, fmt)
     _exit(result, settings)
 
 
@@ -210,7 +231,13 @@ def _exit(result: Any, settings: Any) -> None:
 @click.option(
     "--diff", "show_diff", is_flag=True, help="Print each fix as a kubectl patch command; apply nothing."
 )
-@click.option("--timeout", type=float, default=20.0, show_default=True, help="Seconds per API request.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=20.0,
+    show_default=True,
+    help="Longest wait, in seconds, for one API answer or the credential plugin (connecting: at most 10).",
+)
 def audit(
     fmt: str,
     output: str | None,
@@ -242,14 +269,17 @@ def audit(
     except AuditError as exc:
         _fail(str(exc))
     for w in warnings:
-        click.echo(f"warning: {w}", err=True)
+        _warn(w)
     from llmlint.audit import kubectl_commands
+    from llmlint.report.redact import redact_result
 
+    redact_result(result, audit=True)
     if show_diff:
+        _print_errors(result.errors, "text")
         _emit(kubectl_commands(result), None)
         _exit(result, settings)
     _print_errors(result.errors, fmt)
-    _emit(_render(fmt, result, output, {"audit": True} if fmt == "text" else {}), output)
+    _emit(_render(fmt, result, output, {"audit": True} if fmt == "text" else {}), output, fmt)
     _exit(result, settings)
 
 

@@ -28,6 +28,9 @@ __all__ = [
     "run_audit",
 ]
 
+_WORKLOAD_KINDS = frozenset(
+    {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "LeaderWorkerSet"}
+)
 # API groups kubectl resolves by the bare kind; other groups are spelled out (kind.group).
 _BUILTIN_GROUPS = frozenset({"", "apps", "batch", "policy", "autoscaling", "networking.k8s.io"})
 
@@ -65,9 +68,21 @@ def run_audit(opts: AuditOptions, settings: Settings) -> tuple[ScanResult, list[
         raise
     except Exception as exc:  # the boundary: no traceback reaches the user
         raise AuditError(f"audit failed: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}") from None
+    workloads = [r.plural for r in cluster.RESOURCES if r.kind in _WORKLOAD_KINDS]
+    refused = [p for p in workloads if p in snap.forbidden]
+    if refused and not any(p in snap.listed for p in workloads):
+        scope = "in any namespace" if namespace is None else f"in namespace {namespace}"
+        who = f"context {conn.context}" if conn.context else "the service account"
+        raise AuditError(
+            f"could read no workload: {who} may not list {', '.join(refused)} {scope} (HTTP 403 Forbidden); "
+            "grant get and list on them (a Role or ClusterRole) and run the audit again"
+        )
     facts, objects = facts_from_objects(snap.objects, namespace=namespace, other_pods=snap.other_pods or ())
     result = analyse([], settings, extra=objects, cluster=facts)
     annotate(result)
+    from llmlint.model import InputError
+
+    result.errors.extend(InputError(None, None, e) for e in snap.errors)
     warnings = list(snap.warnings)
     if not result.graph.workloads:
         scope = "any namespace" if namespace is None else f"namespace {namespace}"
@@ -115,8 +130,24 @@ def _ns_flag(ref: ObjectRef) -> str:
     return f" -n {shlex.quote(ref.namespace)}" if ref.namespace else ""
 
 
+def _shell_safe(*values: str | None) -> bool:
+    """Values that may stand in a command line as they are (quoted): no control character, no line break.
+    A Kubernetes name never holds one; a server that sends one gets no command."""
+    from llmlint.report.redact import printable
+
+    return all(v is None or printable(v) == v for v in values)
+
+
 def kubectl_commands(result: ScanResult) -> str:
-    """A shell script: one ``kubectl patch … --type=json`` (or ``kubectl apply -f -``) per fixable finding."""
+    """A shell script: one ``kubectl patch … --type=json`` (or ``kubectl apply -f -``) per fixable finding.
+
+    Nothing from the cluster leaves a comment or a quoted argument: comments are one line with control
+    characters and line breaks escaped, every value is quoted for the shell (``shlex.quote``), JSON is
+    ASCII, and an object whose name cannot stand in a command line gets a comment instead of a command.
+    Credentials are never printed: a fix whose patch would carry one is left out (with a comment)."""
+    from llmlint.report.redact import LEFT_OUT, printable, secrets_of
+
+    secrets = secrets_of(result)
     out: list[str] = []
     live = {o.target.ref: o.data for o in result.graph.objects}
     for f in result.active:
@@ -125,25 +156,42 @@ def kubectl_commands(result: ScanResult) -> str:
             continue
         target = fix.patch_target or f.target.ref
         note = " (unsafe: review before running)" if fix.safety == "unsafe" else ""
-        out.append(f"# {f.rule} {f.target.ref.label()}: {fix.description}{note}")
+        out.append(printable(secrets.mask(f"# {f.rule} {f.target.ref.label()}: {fix.description}{note}")))
+        if not _shell_safe(target.name, target.namespace, target.kind, target.api_version):
+            out.append("# left out: the object's name is not a valid Kubernetes name")
+            out.append("")
+            continue
         if fix.json_patch:
-            ops = _guarded(fix.json_patch, live.get(target))
-            patch = json.dumps(ops, separators=(",", ":"), ensure_ascii=False)
+            ops = _guarded(fix.json_patch, live.get(target), secrets)
+            if ops is None:
+                out.append(f"# left out: {LEFT_OUT} (apply it by hand)")
+                out.append("")
+                continue
+            patch = json.dumps(ops, separators=(",", ":"), ensure_ascii=True)
             out.append(
-                f"kubectl patch {_resource_name(target)} {shlex.quote(target.name or '')}{_ns_flag(target)} "
-                f"--type=json -p {shlex.quote(patch)}"
+                f"kubectl patch {shlex.quote(_resource_name(target))} {shlex.quote(target.name or '')}"
+                f"{_ns_flag(target)} --type=json -p {shlex.quote(patch)}"
             )
         for obj in fix.creates:
-            out.append(_apply(obj, f))
+            cmd = _apply(obj, f)
+            if cmd is None or secrets.found(cmd):
+                out.append(f"# left out: an object to create whose text cannot be shown ({LEFT_OUT})")
+            else:
+                out.append(cmd)
         out.append("")
     if not out:
         return ""
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _guarded(ops: list[dict[str, Any]], obj: dict[str, Any] | None) -> list[dict[str, Any]]:
+def _guarded(
+    ops: list[dict[str, Any]], obj: dict[str, Any] | None, secrets: Any = None
+) -> list[dict[str, Any]] | None:
     """``ops`` with an RFC 6902 ``test`` before each change of a list item (``args/1``): if the live list
-    changed since the audit, ``kubectl patch`` fails instead of changing the wrong item."""
+    changed since the audit, ``kubectl patch`` fails instead of changing the wrong item.
+
+    A ``test`` must carry the live value, so one whose value holds a credential tests the item's ``name``
+    instead (env entries, containers, volumes); when there is none the fix is left out (None)."""
     if obj is None:
         return ops
     out: list[dict[str, Any]] = []
@@ -153,7 +201,13 @@ def _guarded(ops: list[dict[str, Any]], obj: dict[str, Any] | None) -> list[dict
         if op.get("op") in ("replace", "remove") and last.isdigit():
             found, value = _resolve(obj, path)
             if found:
-                out.append({"op": "test", "path": path, "value": value})
+                if secrets is not None and secrets.in_data(value):
+                    name = value.get("name") if isinstance(value, dict) else None
+                    if not isinstance(name, str) or secrets.found(name):
+                        return None
+                    out.append({"op": "test", "path": path + "/name", "value": name})
+                else:
+                    out.append({"op": "test", "path": path, "value": value})
         out.append(op)
     return out
 
@@ -171,13 +225,20 @@ def _resolve(obj: Any, pointer: str) -> tuple[bool, Any]:
     return True, node
 
 
-def _apply(obj: dict[str, Any], f: Finding) -> str:
-    body = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False).rstrip("\n")
+def _apply(obj: dict[str, Any], f: Finding) -> str | None:
+    try:
+        body = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, width=1 << 20).rstrip("\n")
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return None
+    if not body.isascii() or not _shell_safe(*body.splitlines()):
+        return None  # safe_dump escapes what it must; anything else is not shown
     marker = "EOF"
     while marker in body.splitlines():
         marker += "_"
     ns = ""
     md = obj.get("metadata")
     if not (isinstance(md, dict) and md.get("namespace")) and f.target.ref.namespace:
+        if not _shell_safe(f.target.ref.namespace):
+            return None
         ns = f" -n {shlex.quote(f.target.ref.namespace)}"
     return f"kubectl apply{ns} -f - <<'{marker}'\n{body}\n{marker}"

@@ -336,6 +336,29 @@ def _may_be_deep(chunk: str) -> bool:
     )
 
 
+# libyaml 0.2.5 (the one PyYAML wheels bundle) has no nesting limit of its own, and PyYAML's C composer
+# recurses once per level: 200,000 nested ``[`` crash the interpreter (a segmentation fault, not an
+# exception). A document that may be deep is first run through the parser's events, which do not recurse.
+MAX_PARSE_DEPTH = 1000
+NESTING = f"invalid YAML: nesting deeper than {MAX_PARSE_DEPTH:,} levels"
+
+
+def _nesting_line(chunk: str) -> int | None:
+    """0-based line (in ``chunk``) where the nesting passes :data:`MAX_PARSE_DEPTH`, or None."""
+    depth = 0
+    try:
+        for ev in yaml.parse(chunk, Loader=yaml.CSafeLoader):
+            if isinstance(ev, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_PARSE_DEPTH:
+                    return int(ev.start_mark.line) if ev.start_mark is not None else 0
+            elif isinstance(ev, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the loader reports the error itself, at its place
+    return None
+
+
 def _depth(data: Any, limit: int) -> int:
     """Nesting depth of ``data`` (without recursion), or ``limit + 1`` as soon as it is deeper.
 
@@ -378,6 +401,10 @@ def parse_document(doc: Document) -> InputError | None:
             f"document of {len(chunk) // 1048576} MB is over the {MAX_DOCUMENT_BYTES // 1048576} MB limit",
         )
     try:
+        if _may_be_deep(chunk):
+            deep_at = _nesting_line(chunk)
+            if deep_at is not None:
+                return InputError(name, doc.line0 + deep_at + 1, NESTING)
         anchor = _ANCHOR.search(chunk)
         if anchor is not None:
             root = yaml.compose(chunk, Loader=_Loader)

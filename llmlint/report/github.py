@@ -14,12 +14,14 @@ from typing import Any
 
 from llmlint.engine import ScanResult
 from llmlint.model import Finding
+from llmlint.report.redact import printable
 from llmlint.report.sarif import repo_relative, repo_root
 
 _COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def escape_data(s: str) -> str:
+    """The runner's escapes; callers pass fields through :func:`printable` first (ESC, bidi, C1...)."""
     return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -28,17 +30,19 @@ def escape_property(s: str) -> str:
 
 
 def command(name: str, message: str, **props: Any) -> str:
-    given = [f"{k}={escape_property(str(v))}" for k, v in props.items() if v is not None and v != ""]
+    given = [
+        f"{k}={escape_property(printable(str(v)))}" for k, v in props.items() if v is not None and v != ""
+    ]
     head = f"::{name}" + (" " + ",".join(given) if given else "")
     return f"{head}::{escape_data(message)}"
 
 
 def _finding(f: Finding, root: str) -> str:
     obj = f.target.ref.label() + (f" [{f.container}]" if f.container else "")
-    message = f"{f.message} ({f.name}; {obj})"
+    message = printable(f"{f.message} ({f.name}; {obj})")
     if f.fix is not None:
         flag = "--fix" if f.fix.safety == "safe" else "--fix --unsafe-fixes"
-        message += f"\nfix ({f.fix.safety}, {flag}): {f.fix.description}"
+        message += "\n" + printable(f"fix ({f.fix.safety}, {flag}): {f.fix.description}")
     return command(
         _COMMAND.get(f.severity, "warning"),
         message,
@@ -56,7 +60,7 @@ def render(result: ScanResult, *, color: bool = False, extra: dict[str, Any] | N
         lines.append(
             command(
                 "error",
-                e.message,
+                printable(e.message),
                 file=repo_relative(e.file, root) if e.file else None,
                 line=e.line,
                 col=e.column,

@@ -19,12 +19,14 @@ from typing import Any
 
 from llmlint.engine import ScanResult
 from llmlint.model import Finding, ObjectRef
+from llmlint.report.redact import printable
 
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_INVALID = re.compile("[\ufffe\uffff]")
 
 
 def _clean(s: str) -> str:
-    return _XML_INVALID.sub("\ufffd", s)
+    """One field: control characters and line breaks escaped (``\\n``), and what XML cannot hold replaced."""
+    return _XML_INVALID.sub("\ufffd", printable(s))
 
 
 def _label(ref: ObjectRef) -> str:
@@ -38,7 +40,7 @@ def _failure_text(f: Finding) -> str:
         lines.append(f"container: {f.container}")
     if f.fix is not None:
         lines.append(f"fix ({f.fix.safety}): {f.fix.description}")
-    return "\n".join(lines)
+    return "\n".join(_clean(line) for line in lines)
 
 
 def render(result: ScanResult, *, color: bool = False, extra: dict[str, Any] | None = None) -> str:
@@ -86,7 +88,7 @@ def render(result: ScanResult, *, color: bool = False, extra: dict[str, Any] | N
                     suite,
                     "testcase",
                     classname=classname,
-                    name=f"{rule} {first.name}",
+                    name=_clean(f"{rule} {first.name}"),
                     file=_clean(name),
                     line=str(first.line or 0),
                 )
@@ -101,7 +103,7 @@ def render(result: ScanResult, *, color: bool = False, extra: dict[str, Any] | N
                     fail = ET.SubElement(
                         case, "failure", message=_clean(f"{f.rule}: {f.message}"), type=f.severity
                     )
-                    fail.text = _clean(_failure_text(f))
+                    fail.text = _failure_text(f)
         for e in errors_by_file.get(name, []):
             case = ET.SubElement(suite, "testcase", classname=_clean(name), name="parse", file=_clean(name))
             err = ET.SubElement(case, "error", message=_clean(e.message), type="input-error")

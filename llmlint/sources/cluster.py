@@ -7,8 +7,11 @@ by ``llmlint audit`` only: ``scan`` never pays for the ``kubernetes`` import.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +24,16 @@ INCLUSTER_TOKEN_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 # After this many resources in a row fail at the transport level (timeouts, closed connections), the
 # remaining ones are skipped: a dying server must not cost one timeout per resource.
 MAX_TRANSPORT_FAILURES = 2
+# Pages of one list (``continue`` tokens): 1,000 pages of 500 are half a million objects of one kind, more
+# than any cluster holds; a server that never stops paging gets a clear error instead of a hang.
+MAX_PAGES = 1000
+# An object nesting deeper than this is no Kubernetes object (a few dozen levels at most): it is an error
+# entry, and its data never reaches code that recurses.
+MAX_OBJECT_DEPTH = 100
+_TOO_DEEP = "\x00llmlint: nested too deeply\x00"
+_TRUNCATED = "\x00llmlint-truncated"
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_USERINFO = re.compile(r"(?<=//)[^/@\s]*@")
 
 
 class ClusterError(Exception):
@@ -96,6 +109,8 @@ class Snapshot:
     # pods of other namespaces on the nodes (namespace-scoped audits): only to count used GPUs
     other_pods: list[dict[str, Any]] | None = None
     forbidden: set[str] = field(default_factory=set)  # plurals the server refused (403)
+    listed: set[str] = field(default_factory=set)  # plurals listed in full
+    errors: list[str] = field(default_factory=list)  # objects that could not be audited (too deep, not UTF-8)
 
 
 class _Transport(Exception):
@@ -174,8 +189,11 @@ def connect(kubeconfig: str | None, context: str | None, timeout: float) -> Conn
                 ns = (chosen.get("context") or {}).get("namespace")
                 if isinstance(ns, str) and ns:
                     namespace = ns
-            kconfig.load_kube_config(  # type: ignore[no-untyped-call]
-                config_file=path, context=context, client_configuration=cfg, persist_config=False
+            _with_deadline(
+                lambda: kconfig.load_kube_config(  # type: ignore[no-untyped-call]
+                    config_file=path, context=context, client_configuration=cfg, persist_config=False
+                ),
+                timeout,
             )
     except ClusterError:
         raise
@@ -189,7 +207,7 @@ def connect(kubeconfig: str | None, context: str | None, timeout: float) -> Conn
         ) from None
     cfg.retries = False  # our own, bounded retry policy (see _get)
     api = kclient.ApiClient(configuration=cfg)
-    conn = Connection(api, str(cfg.host), namespace, ctx_name)
+    conn = Connection(api, scrub(str(cfg.host)), namespace, ctx_name)
     where = f"{conn.host}" + (f" (context {ctx_name})" if ctx_name else "")
     try:
         # /api is a trivial answer: a server that cannot give it in 10 s is not usable
@@ -207,9 +225,66 @@ def connect(kubeconfig: str | None, context: str | None, timeout: float) -> Conn
     return conn
 
 
+def _with_deadline(work: Callable[[], Any], timeout: float) -> Any:
+    """Run ``work`` (loading the kubeconfig, which runs its ``exec`` credential plugin) within ``timeout``.
+
+    The client waits for a plugin without a limit; past the deadline the plugin processes this process
+    started are killed and the audit stops with a clear error."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    before = _children()
+    worker = threading.Thread(target=run, name="llmlint-kubeconfig", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        for pid in _children() - before:
+            _kill_tree(pid)
+        raise ClusterError(
+            f"the kubeconfig's credential plugin (exec) gave no answer within {_secs(timeout)} (--timeout)"
+        )
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def _children(pid: str = "self") -> set[int]:
+    """Process IDs of the children of ``pid`` (Linux ``/proc``; elsewhere none are known)."""
+    out: set[int] = set()
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as fh:
+                out.update(int(p) for p in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill a process this one started, and the processes it started (a plugin script's ``sleep``)."""
+    for child in _children(str(pid)):
+        _kill_tree(child)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+
+
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+    text = scrub(" ".join(str(exc).split()))
     return text[:300] or type(exc).__name__
+
+
+def scrub(text: str) -> str:
+    """``text`` without the user and password of URLs in it (``https://admin:pw@host`` → ``https://host``)."""
+    return _USERINFO.sub("", text) if "@" in text else text
 
 
 def _transport_message(exc: BaseException, timeout: float) -> str:
@@ -295,6 +370,16 @@ def _get(conn: Connection, path: str, query: list[tuple[str, str]], timeout: flo
     if "error" in box:
         raise box["error"]
     status, raw = box["answer"]
+    if status < 400 and _SURROGATE_ESCAPE.search(raw) is not None:
+        try:
+            body = json.loads(raw)
+        except RecursionError:
+            body = _loads_shallow(raw)
+        except ValueError as exc:
+            raise _Malformed(f"malformed JSON ({_one_line(exc)})") from None
+        if isinstance(body, dict):
+            body[_TRUNCATED] = "text"
+        return status, body
     if status >= 400:
         try:
             body = json.loads(raw)
@@ -303,8 +388,91 @@ def _get(conn: Connection, path: str, query: list[tuple[str, str]], timeout: flo
         return status, body
     try:
         return status, json.loads(raw)
+    except RecursionError:
+        return status, _loads_shallow(raw)
     except ValueError as exc:
         raise _Malformed(f"malformed JSON ({_one_line(exc)})") from None
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _loads_shallow(raw: bytes) -> Any:
+    """``raw`` parsed with every value nested deeper than :data:`MAX_OBJECT_DEPTH` + 2 (list → items →
+    object) replaced by a marker: one hostile object costs itself, not its page."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Malformed(f"malformed JSON ({_one_line(exc)})") from None
+    limit = MAX_OBJECT_DEPTH + 2
+    parts: list[str] = []
+    depth = 0
+    pos = 0
+    cut: int | None = None  # where the container that went too deep starts
+    for m in _JSON_TOKEN.finditer(text):
+        tok = m.group(0)
+        if tok[0] == '"':
+            continue
+        if tok in "[{":
+            depth += 1
+            if depth == limit + 1 and cut is None:
+                cut = m.start()
+        else:
+            depth -= 1
+            if depth == limit and cut is not None:
+                parts.append(text[pos:cut])
+                parts.append(json.dumps(_TOO_DEEP))
+                pos, cut = m.end(), None
+    parts.append(text[pos:])
+    try:
+        body = json.loads("".join(parts))
+    except (ValueError, RecursionError) as exc:
+        raise _Malformed(f"malformed JSON ({type(exc).__name__})") from None
+    if isinstance(body, dict):
+        body[_TRUNCATED] = True
+    return body
+
+
+def _object_problem(item: dict[str, Any], check_text: bool) -> str | None:
+    """Why ``item`` cannot be audited: nesting deeper than any object, or text that is not Unicode."""
+    stack: list[tuple[Any, int]] = [(item, 1)]
+    while stack:
+        node, d = stack.pop()
+        if isinstance(node, dict):
+            if d > MAX_OBJECT_DEPTH:
+                return f"nests more than {MAX_OBJECT_DEPTH} levels deep"
+            for k, v in node.items():
+                if check_text and isinstance(k, str) and not _is_unicode(k):
+                    return "holds text that is not valid Unicode (a lone surrogate)"
+                stack.append((v, d + 1))
+        elif isinstance(node, list):
+            if d > MAX_OBJECT_DEPTH:
+                return f"nests more than {MAX_OBJECT_DEPTH} levels deep"
+            stack.extend((v, d + 1) for v in node)
+        elif isinstance(node, str):
+            if node == _TOO_DEEP:
+                return f"nests more than {MAX_OBJECT_DEPTH} levels deep"
+            if check_text and not _is_unicode(node):
+                return "holds text that is not valid Unicode (a lone surrogate)"
+    return None
+
+
+def _is_unicode(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _describe_item(item: dict[str, Any], res: Resource) -> str:
+    from llmlint.report.redact import printable
+
+    md = item.get("metadata")
+    md = md if isinstance(md, dict) else {}
+    ns, name = md.get("namespace"), md.get("name")
+    where = f"{ns}/" if isinstance(ns, str) and ns else ""
+    return printable(f"{res.kind} {where}{name if isinstance(name, str) else '?'}")
 
 
 # ---- listing ------------------------------------------------------------------------------------------
@@ -323,7 +491,15 @@ def _pages(
 ) -> Iterator[list[dict[str, Any]]]:
     token: str | None = None
     restarted = False
+    pages = 0
+    seen_tokens: set[str] = set()
     while True:
+        pages += 1
+        if pages > MAX_PAGES:
+            raise ClusterError(
+                f"listing {res.label(namespace)}: the server sent more than {MAX_PAGES:,} pages, each with a "
+                "continue token (a list without end); the audit stops"
+            )
         query = [("limit", str(PAGE_SIZE)), *extra_query]
         if token:
             query.append(("continue", token))
@@ -349,14 +525,27 @@ def _pages(
         if not isinstance(body, dict) or not isinstance(body.get("items", []), list):
             raise _Malformed("the answer is not a Kubernetes list")
         items = [i for i in body.get("items") or [] if isinstance(i, dict)]
+        flagged = body.pop(_TRUNCATED, None)
+        kept = []
         for item in items:
+            problem = _object_problem(item, check_text=flagged == "text")
+            if problem is not None:
+                snap.errors.append(f"{_describe_item(item, res)}: {problem}; not audited")
+                continue
             item.setdefault("apiVersion", res.api_version)
             item.setdefault("kind", res.kind)
-        yield items
+            kept.append(item)
+        yield kept
         meta = body.get("metadata")
         token = meta.get("continue") if isinstance(meta, dict) else None
         if not token:
             return
+        if not isinstance(token, str) or token in seen_tokens:
+            raise ClusterError(
+                f"listing {res.label(namespace)}: the server sent the same continue token twice (a list "
+                "without end); the audit stops"
+            )
+        seen_tokens.add(token)
 
 
 def _served_custom(conn: Connection, timeout: float, snap: Snapshot) -> set[str]:
@@ -476,6 +665,7 @@ def _list_one(
         snap.objects.extend(got)
         return failures + 1
     snap.objects.extend(got)
+    snap.listed.add(res.plural)
     return 0
 
 

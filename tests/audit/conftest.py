@@ -5,7 +5,10 @@ HTTPS (a CA and a server certificate generated here with ``cryptography``), a be
 paging really happens), 403 for Secrets (and for any resource named in ``forbidden``), 405 for anything but
 GET, and a log of every request. The real ``kubernetes`` client talks to it through a generated kubeconfig.
 Faults for the robustness tests: ``slow`` (seconds to wait before answering, per path fragment),
-``close`` (drop the connection without an answer), ``malformed`` (a 200 with broken JSON).
+``close`` (drop the connection without an answer), ``malformed`` (a 200 with broken JSON). Hostile modes:
+``endless`` (every page carries a fresh ``continue`` token, for ever), ``same_token`` (every page carries
+the same one), ``raw_items`` (JSON text spliced into a list's items, e.g. a 100,000-deep list that
+``json.dumps`` could not write) and ``fail`` (an error status with a message of the test's choosing).
 """
 
 from __future__ import annotations
@@ -162,6 +165,10 @@ class FakeCluster:
     close: set[str] = field(default_factory=set)  # path fragments: drop the connection
     malformed: set[str] = field(default_factory=set)  # path fragments: 200 with broken JSON
     trickle: set[str] = field(default_factory=set)  # path fragments: a byte every 0.2 s, for ever
+    endless: set[str] = field(default_factory=set)  # path fragments: a new continue token on every page
+    same_token: set[str] = field(default_factory=set)  # path fragments: the same continue token every time
+    raw_items: dict[str, list[str]] = field(default_factory=dict)  # path fragment → raw JSON items to add
+    fail: dict[str, tuple[int, str]] = field(default_factory=dict)  # path fragment → (status, message)
     requests: list[Request] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -170,6 +177,10 @@ class FakeCluster:
         self.trickle.clear()
         self.close.clear()
         self.malformed.clear()
+        self.endless.clear()
+        self.same_token.clear()
+        self.raw_items.clear()
+        self.fail.clear()
 
     def find(self, kind: str, namespace: str | None, name: str) -> dict[str, Any]:
         for o in self.objects:
@@ -321,6 +332,10 @@ def make_handler(cluster: FakeCluster) -> type[BaseHTTPRequestHandler]:
             ):
                 self._send(404, _status(404, "NotFound", "the server could not find the requested resource"))
                 return
+            for frag, (code, message) in cluster.fail.items():
+                if frag in path:
+                    self._send(code, _status(code, "InternalError", message))
+                    return
             if plural in cluster.forbidden or (ns is None and plural in cluster.forbidden_cluster_wide):
                 where = f' in the namespace "{ns}"' if ns else " at the cluster scope"
                 self._send(
@@ -348,6 +363,11 @@ def make_handler(cluster: FakeCluster) -> type[BaseHTTPRequestHandler]:
             start = int(base64.b64decode(query["continue"][0]).decode()) if "continue" in query else 0
             page = items[start : start + limit]
             more = start + limit < len(items)
+            endless = any(frag in path for frag in cluster.endless)
+            same = any(frag in path for frag in cluster.same_token)
+            if endless or same:
+                more = True
+                page = items[:limit]
             body = {
                 "kind": f"{kind}List",
                 "apiVersion": want_gv,
@@ -355,8 +375,8 @@ def make_handler(cluster: FakeCluster) -> type[BaseHTTPRequestHandler]:
                     "resourceVersion": "12345",
                     **(
                         {
-                            "continue": base64.b64encode(str(start + limit).encode()).decode(),
-                            "remainingItemCount": len(items) - start - limit,
+                            "continue": base64.b64encode(str(0 if same else start + limit).encode()).decode(),
+                            "remainingItemCount": max(0, len(items) - start - limit),
                         }
                         if more
                         else {}
@@ -365,6 +385,16 @@ def make_handler(cluster: FakeCluster) -> type[BaseHTTPRequestHandler]:
                 # a list's items carry no kind/apiVersion, as the real API server sends them
                 "items": [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in page],
             }
+            extra = [
+                raw for frag, raws in cluster.raw_items.items() if frag in path and start == 0 for raw in raws
+            ]
+            if extra:
+                text = json.dumps(body)
+                head, sep, tail = text.rpartition('"items": [')
+                glue = ", " if not tail.startswith("]") else ""
+                text = head + sep + ", ".join(extra) + glue + tail
+                self._send(200, None, text.encode())
+                return
             self._send(200, body)
 
         def _refuse(self) -> None:
