@@ -309,10 +309,10 @@ def audit(
     _exit(result, settings)
 
 
-@main.command("rules")
+@main.command("rules", short_help="List the rule catalog.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_cmd(fmt: str) -> None:
-    """List the rule catalog."""
+    """List the rule catalog: ID, name, severity and fix, then the summary (100 columns)."""
     import json
 
     from llmlint import catalog
@@ -334,28 +334,33 @@ def rules_cmd(fmt: str) -> None:
         ]
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
+    import textwrap
+
+    width = 100
     for r in rules:
         fix = f"fix: {r.fix_safety}" if r.fix_safety else "no fix"
-        scope = " (audit)" if r.audit_only else ""
-        click.echo(f"{r.id}  {r.name:<34} {r.severity:<8} {fix:<12}{scope} {r.summary}")
+        scope = "  audit only" if r.audit_only else ""
+        click.echo(f"{r.id}  {r.name:<34} {r.severity:<8} {fix}{scope}".rstrip())
+        for line in textwrap.wrap(r.summary, width - 8):
+            click.echo(f"{'':8}{line}")
 
 
-@main.command()
+@main.command(short_help="Show a rule's page (by ID or name).")
 @click.argument("rule_id")
-def explain(rule_id: str) -> None:
-    """Show a rule's documentation."""
+@click.option("--no-pager", is_flag=True, help="On a terminal, print without a pager.")
+def explain(rule_id: str, no_pager: bool) -> None:
+    """Show a rule's documentation: RULE_ID is an ID (LLM003) or a name (gpu-memory-utilization-too-high).
+
+    On a terminal the page is rendered (and paged); in a pipe it is the page's Markdown."""
     from llmlint import catalog
-    from llmlint.docs import rule_page
+    from llmlint.config import resolve_ids
+    from llmlint.docs import rule_page, show
 
     rules = catalog.rules()
-    rid = rule_id.upper()
-    if rid not in rules:
-        by_name = {r.name: r.id for r in rules.values()}
-        if rule_id in by_name:
-            rid = by_name[rule_id]
-        else:
-            _fail(f"unknown rule {rule_id!r} (see llmlint rules)")
-    sys.stdout.write(rule_page(rules[rid]))
+    ids, _ = resolve_ids([rule_id], exact=True)
+    if not ids:
+        _fail(f"unknown rule {rule_id!r} (see llmlint rules)")
+    show(rule_page(rules[ids[0]]), sys.stdout, pager=not no_pager)
 
 
 def entry() -> None:
