@@ -38,6 +38,7 @@ FILES = [
     "q1.yaml",
     "q22.yaml",
     "nested/.gitignore-owner/n.yaml",
+    "nested/n.yaml",
     "nested/inner/skip.yaml",
     "nested/inner/stay.yaml",
     "charts/values-prod.yaml",
@@ -137,6 +138,7 @@ def test_walk_ignores_exactly_what_git_ignores(repo: Path) -> None:
         & expected
     )
     assert "docs/sub/x.yaml" in expected and "q22.yaml" in expected
+    assert "nested/.gitignore-owner/n.yaml" in expected  # "/n.yaml" is anchored to its .gitignore's directory
 
 
 def test_walk_from_a_subdirectory_reads_the_parents_gitignore(repo: Path) -> None:
