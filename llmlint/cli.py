@@ -24,14 +24,15 @@ def _ids(values: tuple[str, ...]) -> list[str]:
 
 
 def use_color(output: str | None, stream: Any = None) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR") or os.environ.get("CLICOLOR_FORCE"):
-        return True
-    if output:
+    """Colour only on a terminal: never into a file (``-o``) or a pipe, whatever ``FORCE_COLOR`` says (the
+    report is parsed there); ``NO_COLOR`` turns it off on a terminal too."""
+    if os.environ.get("NO_COLOR") or output:
         return False
     stream = stream or sys.stdout
-    return bool(getattr(stream, "isatty", lambda: False)())
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def _fail(message: str) -> None:
@@ -47,24 +48,26 @@ def _settings(
     ignore: tuple[str, ...],
     exclude: tuple[str, ...],
     fail_on: str | None,
+    paths: list[str] | None = None,
 ) -> Any:
-    from llmlint.config import ConfigError, load_settings
+    from llmlint.config import ConfigError, load_settings, resolve_ids
 
     try:
-        settings, _ = load_settings(config)
+        settings, _, notes = load_settings(config, paths)
     except ConfigError as exc:
         _fail(f"bad configuration: {exc}")
-    from llmlint import catalog
-
-    known = catalog.rules()
-    for flag, ids in (("--select", _ids(select)), ("--ignore", _ids(ignore))):
-        for i in ids:
-            if i.upper() != "ALL" and not any(r.startswith(i.upper()) for r in known):
-                _fail(f"{flag}: unknown rule {i!r} (see llmlint rules)")
+    for note in notes:
+        click.echo(f"warning: {note}", err=True)
+    chosen: dict[str, list[str]] = {}
+    for flag, values in (("--select", select), ("--ignore", ignore)):
+        ids, bad = resolve_ids(_ids(values))
+        if bad:
+            _fail(f"{flag}: unknown rule {bad[0]!r} (see llmlint rules)")
+        chosen[flag] = ids
     if select:
-        settings.select = [i.upper() for i in _ids(select)]
+        settings.select = chosen["--select"]
     if ignore:
-        settings.ignore = list(settings.ignore) + [i.upper() for i in _ids(ignore)]
+        settings.ignore = list(settings.ignore) + chosen["--ignore"]
     if exclude:
         settings.exclude = list(settings.exclude) + list(exclude)
     if fail_on:
@@ -72,6 +75,11 @@ def _settings(
     if os.environ.get("LLMLINT_NO_PREFILTER") == "1":
         settings.prefilter = False
     return settings
+
+
+def _usage(message: str) -> None:
+    """A usage error: as click reports its own (``Usage: …``, ``Error: …``), exit 2."""
+    raise click.UsageError(message)
 
 
 def _emit(text: str, output: str | None, fmt: str = "text") -> None:
@@ -91,12 +99,14 @@ def _emit(text: str, output: str | None, fmt: str = "text") -> None:
         sys.stdout.flush()
 
 
-def _print_errors(errors: list[Any], fmt: str) -> None:
+def _print_errors(errors: list[Any], fmt: str, warnings: list[Any] | None = None) -> None:
     from llmlint.report.redact import printable, redact
 
     if fmt == "text" or fmt == "github":
         for e in errors:
             click.echo(printable(redact(f"error: {e.one_line()}")), err=True)
+    for w in warnings or []:  # every format: JSON also lists them, the others have no place for them
+        click.echo(printable(redact(f"warning: {w.one_line()}")), err=True)
 
 
 def _warn(note: str) -> None:
@@ -105,8 +115,8 @@ def _warn(note: str) -> None:
     click.echo(f"warning: {printable(redact(note))}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="llmlint")
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="llmlint")
 def main() -> None:
     """Lint Kubernetes manifests for LLM inference servers, and audit live clusters."""
 
@@ -116,9 +126,11 @@ def output_options(fn: Any) -> Any:
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True),
         click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE."),
         click.option(
-            "--select", multiple=True, help="Only these rule IDs (comma-separated, prefixes allowed)."
+            "--select",
+            multiple=True,
+            help="Only these rules: IDs or names, comma-separated; prefixes (LLM01) and ALL allowed.",
         ),
-        click.option("--ignore", multiple=True, help="Skip these rule IDs."),
+        click.option("--ignore", multiple=True, help="Skip these rules (IDs or names)."),
         click.option(
             "--fail-on", type=click.Choice(LEVELS), help="Lowest severity that fails (default warning)."
         ),
@@ -131,13 +143,15 @@ def output_options(fn: Any) -> Any:
     return fn
 
 
-@main.command()
+@main.command(short_help="Lint manifests: files, directories, or - for stdin.")
 @click.argument("paths", nargs=-1)
 @output_options
-@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place (stdin: the stream goes to stdout).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe (with --fix or --diff).")
 @click.option("--exclude", multiple=True, help="Glob of paths to skip (repeatable).")
+@click.option("--show-source", is_flag=True, help="Text: show the offending line under each finding.")
+@click.option("--statistics", is_flag=True, help="Text: count the findings per rule instead of listing them.")
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -150,14 +164,33 @@ def scan(
     show_diff: bool,
     unsafe_fixes: bool,
     exclude: tuple[str, ...],
+    show_source: bool,
+    statistics: bool,
 ) -> None:
-    """Lint manifests in PATHS (files, directories, or - for stdin; default .)."""
+    """Lint manifests in PATHS (files, directories, or - for stdin; default .).
+
+    Each finding is one line, PATH:LINE:COL: ID severity message, with its fix on the next. Exit 0: no
+    finding at or above --fail-on; 1: such findings; 2: an input could not be read, bad configuration
+    or usage."""
     from llmlint.engine import scan as run_scan
 
-    settings = _settings(config, select, ignore, exclude, fail_on)
+    if unsafe_fixes and not (fix or show_diff):
+        _usage("--unsafe-fixes applies fixes: use it with --fix or --diff")
+    if show_diff and fmt != "text":
+        _usage(f"--diff prints a unified diff, not a {fmt} report; use --format json (each fix has its diff)")
+    if show_diff and fix:
+        _usage("--diff writes nothing and --fix writes files: choose one")
+    if (show_source or statistics) and fmt != "text":
+        _usage(f"--{'show-source' if show_source else 'statistics'} is for --format text")
     targets = list(paths) or ["."]
-    result = run_scan(targets, settings)
-    extra: dict[str, Any] = {}
+    settings = _settings(config, select, ignore, exclude, fail_on, targets)
+    stdin: bytes | None = None
+    if "-" in targets:
+        from llmlint.manifest.loader import MAX_FILE_BYTES
+
+        stdin = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    result = run_scan(targets, settings, stdin)
+    extra: dict[str, Any] = {"show_source": show_source, "statistics": statistics}
     if fix or show_diff:
         from llmlint.fixes.run import combined_diff, fix_loop, write_all
 
@@ -174,10 +207,11 @@ def scan(
                 _warn(note)
             _emit(diff, None)
             after = outcome.result
-            _print_errors(after.errors, "text")
+            _print_errors(after.errors, "text", after.warnings)
+            n, left = len(outcome.applied), len(after.active)
             click.echo(
-                f"{len(outcome.applied)} fix{'es' if len(outcome.applied) != 1 else ''} in the diff; "
-                f"{len(after.active)} finding{'s' if len(after.active) != 1 else ''} would remain.",
+                f"{n} fix{'es' if n != 1 else ''} in the diff; "
+                f"{left} finding{'s' if left != 1 else ''} would remain.",
                 err=True,
             )
             if after.errors:
@@ -187,15 +221,28 @@ def scan(
         result = outcome.result
         result.errors.extend(write_errors)
         extra["fixed"] = len(outcome.applied)
-        if "-" in targets and "-" in outcome.fixed:
-            sys.stdout.write(outcome.fixed["-"])  # the fixed stream itself, tokens and all: it is the input
-            output = output or None
-            if not output:
-                from llmlint.report.redact import redact_result
+        if stdin is not None:
+            # `cat x.yaml | llmlint scan - --fix > fixed.yaml`: stdout is the manifest stream, fixed or not,
+            # tokens and all (it is the input); the report goes to stderr (or --output).
+            from llmlint.fixes.write import encode
 
-                redact_result(result)
-                click.echo(_render(fmt, result, None, extra), err=True, nl=False)
-                _exit(result, settings)
+            fixed = outcome.fixed.get("-")
+            sys.stdout.flush()
+            sys.stdout.buffer.write(encode(outcome.original["-"], fixed) if fixed is not None else stdin)
+            sys.stdout.buffer.flush()
+            from llmlint.report.redact import redact_result
+
+            redact_result(result)
+            _print_errors(result.errors, fmt, result.warnings)
+            _no_manifests(result, fmt, targets)
+            if output:
+                _emit(_render(fmt, result, output, extra), output, fmt)
+            else:
+                report = _render(fmt, result, None, extra, sys.stderr)
+                from llmlint.report.redact import redact
+
+                click.echo(redact(report), err=True, nl=False)
+            _exit(result, settings)
     if fmt in ("json", "sarif"):
         from llmlint.fixes.run import annotate
 
@@ -203,15 +250,24 @@ def scan(
     from llmlint.report.redact import redact_result
 
     redact_result(result)
-    _print_errors(result.errors, fmt)
+    _print_errors(result.errors, fmt, result.warnings)
+    _no_manifests(result, fmt, targets)
     _emit(_render(fmt, result, output, extra), output, fmt)
     _exit(result, settings)
 
 
-def _render(fmt: str, result: Any, output: str | None, extra: dict[str, Any]) -> str:
+def _no_manifests(result: Any, fmt: str, targets: list[str]) -> None:
+    """An empty or YAML-less directory is no error (exit 0), but not silently a clean result either."""
+    if result.files == 0 and not result.errors and fmt != "text":
+        from llmlint.report import printable
+
+        click.echo(f"llmlint: no manifests found in {printable(' '.join(targets))}", err=True)
+
+
+def _render(fmt: str, result: Any, output: str | None, extra: dict[str, Any], stream: Any = None) -> str:
     from llmlint.report import render
 
-    return render(fmt, result, color=fmt == "text" and use_color(output), extra=extra)
+    return render(fmt, result, color=fmt == "text" and use_color(output, stream), extra=extra)
 
 
 def _exit(result: Any, settings: Any) -> None:
@@ -220,7 +276,7 @@ def _exit(result: Any, settings: Any) -> None:
     sys.exit(EXIT_FINDINGS if result.failing(settings.fail_on) else EXIT_OK)
 
 
-@main.command()
+@main.command(short_help="Audit a live cluster's workloads (read-only).")
 @output_options
 @click.option(
     "--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig (default $KUBECONFIG, ~/.kube/config)."
@@ -283,10 +339,10 @@ def audit(
     _exit(result, settings)
 
 
-@main.command("rules")
+@main.command("rules", short_help="List the rule catalog.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_cmd(fmt: str) -> None:
-    """List the rule catalog."""
+    """List the rule catalog: ID, name, severity and fix, then the summary (100 columns)."""
     import json
 
     from llmlint import catalog
@@ -308,28 +364,33 @@ def rules_cmd(fmt: str) -> None:
         ]
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
+    import textwrap
+
+    width = 100
     for r in rules:
         fix = f"fix: {r.fix_safety}" if r.fix_safety else "no fix"
-        scope = " (audit)" if r.audit_only else ""
-        click.echo(f"{r.id}  {r.name:<34} {r.severity:<8} {fix:<12}{scope} {r.summary}")
+        scope = "  audit only" if r.audit_only else ""
+        click.echo(f"{r.id}  {r.name:<34} {r.severity:<8} {fix}{scope}".rstrip())
+        for line in textwrap.wrap(r.summary, width - 8):
+            click.echo(f"{'':8}{line}")
 
 
-@main.command()
+@main.command(short_help="Show a rule's page (by ID or name).")
 @click.argument("rule_id")
-def explain(rule_id: str) -> None:
-    """Show a rule's documentation."""
+@click.option("--no-pager", is_flag=True, help="On a terminal, print without a pager.")
+def explain(rule_id: str, no_pager: bool) -> None:
+    """Show a rule's documentation: RULE_ID is an ID (LLM003) or a name (gpu-memory-utilization-too-high).
+
+    On a terminal the page is rendered (and paged); in a pipe it is the page's Markdown."""
     from llmlint import catalog
-    from llmlint.docs import rule_page
+    from llmlint.config import resolve_ids
+    from llmlint.docs import rule_page, show
 
     rules = catalog.rules()
-    rid = rule_id.upper()
-    if rid not in rules:
-        by_name = {r.name: r.id for r in rules.values()}
-        if rule_id in by_name:
-            rid = by_name[rule_id]
-        else:
-            _fail(f"unknown rule {rule_id!r} (see llmlint rules)")
-    sys.stdout.write(rule_page(rules[rid]))
+    ids, _ = resolve_ids([rule_id], exact=True)
+    if not ids:
+        _fail(f"unknown rule {rule_id!r} (see llmlint rules)")
+    show(rule_page(rules[ids[0]]), sys.stdout, pager=not no_pager)
 
 
 def entry() -> None:

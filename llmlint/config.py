@@ -1,4 +1,4 @@
-"""Configuration: ``.llmlint.yaml`` (nearest from the working directory up) or ``[tool.llmlint]``.
+"""Configuration: ``.llmlint.yaml`` (nearest from each scanned path up) or ``[tool.llmlint]``.
 
 Keys: ``select``, ``ignore``, ``severity`` (rule ID → level), ``exclude`` (globs), ``fail-on``, and the
 rule parameters the catalog declares. pydantic validates them, and is imported only when a file exists,
@@ -71,12 +71,26 @@ def read(path: str) -> dict[str, Any]:
         try:
             data = yaml.load(raw, Loader=yaml.CSafeLoader)
         except yaml.YAMLError as exc:
-            raise ConfigError(path, f"invalid YAML: {exc}") from exc
+            raise ConfigError(_yaml_where(path, exc), f"invalid YAML: {_yaml_problem(exc)}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(path, "the configuration must be a mapping")
     return data
+
+
+def _yaml_where(path: str, exc: Exception) -> str:
+    """``FILE:LINE:COL`` of a YAML error (PyYAML names a byte string ``<byte string>``)."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is None:
+        return path
+    return f"{path}:{mark.line + 1}:{mark.column + 1}"
+
+
+def _yaml_problem(exc: Exception) -> str:
+    parts = [getattr(exc, "context", None), getattr(exc, "problem", None)]
+    text = ", ".join(p for p in parts if p)
+    return text or str(exc).splitlines()[0]
 
 
 _TYPES = {"number": float, "integer": int, "string": str, "boolean": bool}
@@ -108,7 +122,7 @@ def _model() -> Any:
                 tp = Annotated[_TYPES[kind], Strict()]
             else:
                 tp = str
-            bounds = {k: spec[key] for k, key in (("ge", "minimum"), ("le", "maximum")) if key in spec}
+            bounds = _bounds(name, kind, spec)
             if "enum" in spec:
                 tp = Literal[tuple(spec["enum"])]
             fields[name.replace("-", "_")] = (tp | None, Field(None, alias=name, **bounds))
@@ -117,16 +131,42 @@ def _model() -> Any:
     )
 
 
-def _check_ids(path: str, key: str, ids: list[str], *, exact: bool = False) -> list[str]:
-    """Rule IDs (upper-cased); prefixes (``LLM01``) and ``ALL`` unless ``exact``."""
+def _bounds(name: str, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Range of a numeric parameter: the catalog's ``minimum``/``maximum`` when given, else what its name
+    says: a fraction of GPU memory (``…utilization``, ``…fraction``) lies in (0, 1], any other ``max-…``,
+    ``min-…`` or numeric parameter (a size, a count, seconds) is not negative."""
+    bounds: dict[str, Any] = {
+        k: spec[key] for k, key in (("ge", "minimum"), ("le", "maximum")) if key in spec
+    }
+    if bounds or kind not in ("number", "integer"):
+        return bounds
+    if "utilization" in name or "fraction" in name:
+        return {"gt": 0, "le": 1}
+    return {"ge": 0}
+
+
+def resolve_ids(tokens: list[str], *, exact: bool = False) -> tuple[list[str], list[str]]:
+    """Rule IDs (upper-cased) for IDs, rule names, prefixes (``LLM01``) and ``ALL`` (not when ``exact``);
+    and the tokens that are none of these."""
     known = catalog.rules()
-    out = []
-    for raw in ids:
-        i = raw.strip().upper()
+    names = {r.name: r.id for r in known.values()}
+    ok: list[str] = []
+    bad: list[str] = []
+    for raw in tokens:
+        token = raw.strip()
+        i = names.get(token.lower(), token.upper())
         if i in known or (not exact and (i == "ALL" or any(r.startswith(i) for r in known))):
-            out.append(i)
-            continue
-        raise ConfigError(path, f"{key}: unknown rule {raw!r} (see llmlint rules)")
+            ok.append(i)
+        else:
+            bad.append(raw)
+    return ok, bad
+
+
+def _check_ids(path: str, key: str, ids: list[str], *, exact: bool = False) -> list[str]:
+    """Rule IDs (upper-cased), from IDs or names; prefixes (``LLM01``) and ``ALL`` unless ``exact``."""
+    out, bad = resolve_ids(ids, exact=exact)
+    if bad:
+        raise ConfigError(path, f"{key}: unknown rule {bad[0]!r} (see llmlint rules)")
     return out
 
 
@@ -177,10 +217,41 @@ def settings_from(path: str, data: dict[str, Any]) -> Settings:
     return s
 
 
-def load_settings(explicit: str | None = None) -> tuple[Settings, str | None]:
-    path = explicit or discover()
+def discover_for(paths: list[str], cwd: str | None = None) -> tuple[str | None, list[str]]:
+    """The configuration of a scan of ``paths``: the nearest one from each path upward (stdin: the working
+    directory). One configuration applies to a run; when the paths have different nearest ones, the
+    first path's is used and the others are named in the returned notes."""
+    cwd = cwd or os.getcwd()
+    found: list[str | None] = []
+    for p in paths or ["."]:
+        if p == "-":
+            start = cwd
+        else:
+            absolute = os.path.join(cwd, p)
+            start = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+        hit = discover(start)
+        if hit not in found:
+            found.append(hit)
+    chosen = found[0]
+    notes = [
+        f"{other} (nearest to some paths) is not used: one configuration applies to a run, {chosen or 'none'}"
+        " here; scan those paths separately to apply it"
+        for other in found[1:]
+        if other is not None
+    ]
+    return chosen, notes
+
+
+def load_settings(
+    explicit: str | None = None, paths: list[str] | None = None
+) -> tuple[Settings, str | None, list[str]]:
+    notes: list[str] = []
+    if explicit:
+        path: str | None = explicit
+    else:
+        path, notes = discover_for(paths or ["."])
     if path is None:
-        return Settings(), None
+        return Settings(), None, notes
     if explicit and not os.path.exists(explicit):
         raise ConfigError(explicit, "no such file")
-    return settings_from(path, read(path)), path
+    return settings_from(path, read(path)), path, notes

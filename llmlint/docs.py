@@ -8,9 +8,11 @@ same pages byte for byte (``tests/test_docs.py`` fails when a committed page is 
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from llmlint import catalog
 from llmlint.catalog import Example, Rule
@@ -164,6 +166,29 @@ def index_page(rules: list[Rule]) -> str:
             by = ", ".join(f"[{i}]({i}.md)" for i in used)
             lines.append(f"| `{name}` | {_default(default)} | {by} | {desc} |")
     return "\n".join(lines) + "\n"
+
+
+def show(page: str, stream: Any, *, pager: bool = True) -> None:
+    """``llmlint explain``: on a terminal the page rendered by rich (in a pager unless ``pager`` is off:
+    ``$PAGER``, else ``less`` with ``LESS=FRX`` so colours show and a short page does not wait); in a pipe
+    or a file the Markdown itself, for other tools."""
+    try:
+        tty = bool(stream.isatty())
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty or os.environ.get("TERM") == "dumb":
+        stream.write(page)
+        return
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    console = Console(file=stream, no_color=bool(os.environ.get("NO_COLOR")) or None)
+    if not pager:
+        console.print(Markdown(page))
+        return
+    os.environ.setdefault("LESS", "FRX")
+    with console.pager(styles=True):
+        console.print(Markdown(page))
 
 
 def pages() -> dict[str, str]:

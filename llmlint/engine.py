@@ -7,6 +7,7 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from llmlint import catalog
@@ -29,7 +30,7 @@ from llmlint.model import SEVERITY_RANK, Finding, InputError
 from llmlint.sources.files import FileRef, discover
 
 IGNORE_ANNOTATION = "llmlint.io/ignore"
-_IGNORE_COMMENT = re.compile(r"#\s*llmlint:\s*ignore\[([A-Za-z0-9_,\s]+)\]")
+_IGNORE_COMMENT = re.compile(r"#\s*llmlint:\s*ignore\[([A-Za-z0-9_,\s-]*)\]")
 
 
 @dataclass
@@ -62,6 +63,8 @@ class ScanResult:
     loaded: list[Loaded]
     graph: Graph
     files: int = 0
+    # Not errors, but probably mistakes: a suppression naming no rule (file and line, as ruff's RUF100).
+    warnings: list[InputError] = field(default_factory=list)
 
     @property
     def objects(self) -> int:
@@ -167,7 +170,9 @@ def analyse(
     findings = _dedupe(findings)
     findings.sort(key=Finding.sort_key)
     all_errors = list(errors or []) + graph.errors
-    return ScanResult(findings, all_errors, loaded, graph, files)
+    return ScanResult(
+        findings, all_errors, loaded, graph, files, _suppression_warnings(loaded, graph, doc_index)
+    )
 
 
 def _parse_deferred(graph: Graph, loaded: list[Loaded]) -> list[Document]:
@@ -237,11 +242,27 @@ def _position(f: Finding, doc: Document | None) -> None:
                 f.line, f.column = line_col_of(doc.source.text, off)
 
 
+@cache
+def _rule_names() -> dict[str, str]:
+    return {r.name: r.id for r in catalog.rules().values()}
+
+
+def _suppression_ids(text: str) -> set[str]:
+    """The rule IDs a suppression names (rule names mapped to their IDs), upper-cased; ``ALL`` kept."""
+    by_name = _rule_names()
+    out = set()
+    for part in text.split(","):
+        token = part.strip()
+        if token:
+            out.add(by_name.get(token.lower(), token.upper()))
+    return out
+
+
 def _suppressed(f: Finding, obj: K8sObject | None, doc: Document | None) -> bool:
     if obj is not None:
         ann = obj.annotations.get(IGNORE_ANNOTATION)
         if ann is not None:
-            ids = {s.strip().upper() for s in ann.split(",")}
+            ids = _suppression_ids(ann)
             if "ALL" in ids or f.rule in ids:
                 return True
     if doc is not None and f.line is not None and f.line > doc.line0:
@@ -254,10 +275,62 @@ def _suppressed(f: Finding, obj: K8sObject | None, doc: Document | None) -> bool
         end = text.find("\n", start)
         line = text[start : end if end != -1 else len(text)]
         for m in _IGNORE_COMMENT.finditer(line):
-            ids = {s.strip().upper() for s in m.group(1).split(",")}
+            ids = _suppression_ids(m.group(1))
             if "ALL" in ids or f.rule in ids:
                 return True
     return False
+
+
+def _unknown(ids: set[str]) -> list[str]:
+    known = catalog.rules()
+    return sorted(i for i in ids if i != "ALL" and i not in known)
+
+
+def _suppression_warnings(
+    loaded: list[Loaded], graph: Graph, docs: dict[tuple[str, int], Document]
+) -> list[InputError]:
+    """A suppression that names no rule (a typo, a rule that was never one) suppresses nothing: say so,
+    with its file and line, rather than let it pass silently."""
+    from llmlint.report import printable
+
+    out: list[InputError] = []
+    for obj in graph.objects:
+        ann = obj.annotations.get(IGNORE_ANNOTATION)
+        if not isinstance(ann, str):
+            continue
+        bad = _unknown(_suppression_ids(ann))
+        if bad and obj.target.source != "cluster":
+            doc = docs.get((obj.target.source, obj.target.doc_index))
+            loc = None
+            if doc is not None:
+                loc = locate(doc, (*obj.target.prefix, "metadata", "annotations", IGNORE_ANNOTATION))
+            line, col = loc.line_col() if loc is not None else (None, None)
+            out.append(
+                InputError(
+                    obj.target.source,
+                    line,
+                    f"{IGNORE_ANNOTATION} of {printable(obj.ref.label())} names no rule: "
+                    + ", ".join(printable(b) for b in bad),
+                    col,
+                )
+            )
+    for ld in loaded:
+        text = ld.source.text
+        if "llmlint:" not in text:
+            continue
+        for m in _IGNORE_COMMENT.finditer(text):
+            bad = _unknown(_suppression_ids(m.group(1)))
+            if bad:
+                line, col = line_col_of(text, m.start())
+                out.append(
+                    InputError(
+                        ld.source.name,
+                        line,
+                        "# llmlint: ignore[…] names no rule: " + ", ".join(printable(b) for b in bad),
+                        col,
+                    )
+                )
+    return out
 
 
 def scan(paths: list[str], settings: Settings, stdin: bytes | None = None) -> ScanResult:

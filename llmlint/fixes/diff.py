@@ -11,7 +11,9 @@ CONTEXT = 3
 
 def _lines(name: str, a: list[str], b: list[str], offset: int) -> list[str]:
     out: list[str] = []
-    for line in difflib.unified_diff(a, b, f"a/{name}", f"b/{name}", n=CONTEXT):
+    # an absolute path is named as git does (``git diff --no-index /x/y``): ``a/x/y``, applied from ``/``
+    rel = name.lstrip("/")
+    for line in difflib.unified_diff(a, b, f"a/{rel}", f"b/{rel}", n=CONTEXT):
         if line.startswith(("---", "+++")):
             out.append(line.rstrip("\r\n") + "\n")
             continue

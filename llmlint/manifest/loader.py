@@ -107,10 +107,16 @@ class _Loader(yaml.CSafeLoader):
                 if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
                     key = (key_node.tag, key_node.value)
                     if key in seen:
+                        why = DUPLICATE_WHY
+                        if key_node.value in ("apiVersion", "kind"):  # two objects run together
+                            why = (
+                                f"a document separator (---) is probably missing before line "
+                                f"{key_node.start_mark.line + 1} (files concatenated?)"
+                            )
                         raise DuplicateKeyError(
                             None,
                             None,
-                            f"duplicate key {key_node.value!r}: {DUPLICATE_WHY}",
+                            f"duplicate key {key_node.value!r}: {why}",
                             key_node.start_mark,
                         )
                     seen.add(key)

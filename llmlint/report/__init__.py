@@ -2,10 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from llmlint.engine import ScanResult
 from llmlint.model import Finding
+
+STDIN_NAME = "-"  # what every format calls standard input (text, json, github, sarif, junit)
+
+
+def _printable_impl() -> Callable[[str], str]:
+    """The security helper's :func:`llmlint.report.redact.printable` once it exists, else the walk's own."""
+    from llmlint.report import redact
+
+    fn: Callable[[str], str] | None = getattr(redact, "printable", None)
+    if fn is None:
+        from llmlint.sources import files
+
+        fn = files.printable
+    return fn
+
+
+_PRINTABLE: list[Callable[[str], str]] = []
+
+
+def printable(text: str) -> str:
+    """``text`` from the input shown on one line: control characters and line breaks escaped."""
+    if not _PRINTABLE:
+        _PRINTABLE.append(_printable_impl())
+    return _PRINTABLE[0](text)
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 object``, ``2 objects``, ``1 match``, ``3 matches``."""
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun}{'es' if noun.endswith(('s', 'x', 'ch', 'sh')) else 's'}"
+
+
+def rule_url(rule_id: str) -> str | None:
+    from llmlint import catalog
+
+    r = catalog.rules().get(rule_id)
+    return r.docs_url if r is not None else None
 
 
 def finding_json(f: Finding, refs: dict[Any, Any] | None = None) -> dict[str, Any]:
@@ -32,6 +71,7 @@ def finding_json(f: Finding, refs: dict[Any, Any] | None = None) -> dict[str, An
         "object": f.target.ref.to_json(),
         "container": f.container,
         "fix": fix,
+        "url": rule_url(f.rule),
     }
 
 

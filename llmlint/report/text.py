@@ -1,75 +1,137 @@
-"""``--format text``: findings grouped by file, then a summary line. Colour (rich) only when asked."""
+"""``--format text``: one line per finding, ``PATH:LINE:COL: ID severity message`` (stable: editors and
+other tools parse it), the fix indented on the next line, then a summary line.
+
+``--show-source`` adds the offending line with a caret under the column; ``--statistics`` prints counts per
+rule instead of the findings. Colour (rich, imported only then) only when the caller asks for it.
+Every string that comes from the input (paths, messages, source lines) passes through
+:func:`llmlint.report.printable`: no control character or line break of a manifest reaches the terminal.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from typing import Any
 
 from llmlint.engine import ScanResult
 from llmlint.model import Finding
+from llmlint.report import plural, printable
 
 Segment = tuple[str, str]  # (text, rich style)
 _SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "blue"}
+SOURCE_INDENT = "    "
 
 
-def _lines(result: ScanResult, extra: dict[str, Any]) -> list[list[Segment]]:
+def location(f: Finding) -> str:
+    """``PATH:LINE:COL`` of a finding; an object with no file (``audit``) is named by its kind and name."""
+    where = printable(f.file) if f.file else printable(f.target.ref.label()).replace(" ", "/", 1)
+    if f.line is not None:
+        where += f":{f.line}"
+        if f.column is not None:
+            where += f":{f.column}"
+    return where
+
+
+def finding_line(f: Finding) -> str:
+    """The stable first line of a finding, without colour."""
+    return f"{location(f)}: {f.rule} {f.severity} {printable(f.message)}"
+
+
+def _source(f: Finding, sources: dict[str, Any]) -> list[list[Segment]]:
+    src = sources.get(f.file or "")
+    if src is None or f.line is None:
+        return []
+    text: str = src.text
+    lines = text.splitlines()
+    if not 1 <= f.line <= len(lines):
+        return []
+    raw = lines[f.line - 1]
+    col = max(1, f.column or 1)
+    shown_before = printable(raw[: col - 1])
+    shown = printable(raw)
+    num = str(f.line)
+    pad = " " * len(num)
+    return [
+        [(f"{SOURCE_INDENT}{pad} |", "dim")],
+        [(f"{SOURCE_INDENT}{num} | ", "dim"), (shown, "")],
+        [(f"{SOURCE_INDENT}{pad} | ", "dim"), (" " * len(shown_before) + "^", _SEV_STYLE[f.severity])],
+    ]
+
+
+def _finding(f: Finding, show_source: bool, sources: dict[str, Any]) -> list[list[Segment]]:
+    out: list[list[Segment]] = [
+        [
+            (f"{location(f)}: ", "bold"),
+            (f"{f.rule} ", "bold"),
+            (f"{f.severity} ", _SEV_STYLE[f.severity]),
+            (printable(f.message), ""),
+        ]
+    ]
+    if show_source:
+        out.extend(_source(f, sources))
+    if f.fix is not None:
+        style = "green" if f.fix.safety == "safe" else "cyan"
+        out.append([(SOURCE_INDENT, ""), (f"fix ({f.fix.safety}): {printable(f.fix.description)}", style)])
+    return out
+
+
+def _statistics(active: list[Finding]) -> list[list[Segment]]:
+    """Counts per rule, most frequent first, as ``ruff --statistics``: count, ID, fix marker (``[*]`` a
+    safe fix, ``[-]`` only with ``--unsafe-fixes``), name."""
+    counts = Counter(f.rule for f in active)
+    safe = {f.rule for f in active if f.fix is not None and f.fix.safety == "safe"}
+    unsafe = {f.rule for f in active if f.fix is not None and f.fix.safety == "unsafe"}
+    names = {f.rule: f.name for f in active}
+    width = max((len(str(n)) for n in counts.values()), default=1)
     out: list[list[Segment]] = []
-    groups: dict[str, list[Finding]] = defaultdict(list)
-    for f in result.active:
-        groups[f.file or f.target.ref.label()].append(f)
-    for name in sorted(groups):
-        out.append([(name, "bold underline")])
-        for f in groups[name]:
-            where = f"{f.line or '-'}:{f.column or '-'}"
-            obj = f.target.ref.label() + (f" [{f.container}]" if f.container else "")
-            out.append(
-                [
-                    (f"  {where:>8}  ", "dim"),
-                    (f"{f.severity:<7} ", _SEV_STYLE[f.severity]),
-                    (f"{f.rule} ", "bold"),
-                    (f"{f.message}", ""),
-                    (f"  ({f.name}; {obj})", "dim"),
-                ]
-            )
-            if f.fix is not None:
-                out.append(
-                    [
-                        (" " * 12, ""),
-                        (
-                            f"fix ({f.fix.safety}): {f.fix.description}",
-                            "green" if f.fix.safety == "safe" else "cyan",
-                        ),
-                    ]
-                )
-        out.append([])
+    for rule, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        mark = "[*]" if rule in safe else "[-]" if rule in unsafe else "   "
+        out.append([(f"{n:>{width}}\t", "bold"), (f"{rule}\t", "bold"), (f"{mark} {names[rule]}", "")])
+    return out
+
+
+def summary(result: ScanResult, extra: dict[str, Any]) -> str:
     active = result.active
+    if not extra.get("audit") and result.files == 0 and not result.errors:
+        return "No manifests found."
     counts = {s: sum(1 for f in active if f.severity == s) for s in ("error", "warning", "info")}
     files_with = len({f.file for f in active})
     safe = sum(1 for f in active if f.fix and f.fix.safety == "safe")
     unsafe = sum(1 for f in active if f.fix and f.fix.safety == "unsafe")
-    parts = [f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n]
-    summary = (
-        f"{len(active)} finding{'s' if len(active) != 1 else ''}"
-        + (f" ({', '.join(parts)})" if parts else "")
-        + (
-            f" on {len({f.target.ref for f in active})} of {result.objects} cluster objects"
-            if extra.get("audit")
-            else f" in {files_with} of {result.files} file{'s' if result.files != 1 else ''}, {result.objects} objects"
-        )
-    )
+    parts = [plural(n, s) for s, n in counts.items() if n]
+    text = plural(len(active), "finding") + (f" ({', '.join(parts)})" if parts else "")
+    if extra.get("audit"):
+        text += f" on {len({f.target.ref for f in active})} of {plural(result.objects, 'cluster object')}"
+    else:
+        text += f" in {files_with} of {plural(result.files, 'file')}, {plural(result.objects, 'object')}"
     if result.suppressed:
-        summary += f"; {result.suppressed} suppressed"
+        text += f"; {result.suppressed} suppressed"
     if (safe or unsafe) and extra.get("audit"):
-        summary += f"; {safe + unsafe} with a kubectl command (--diff)"
-    elif safe or unsafe:
-        summary += f"; {safe} fixable with --fix"
+        text += f"; {safe + unsafe} with a kubectl command (--diff)"
+    elif safe:
+        text += f"; {safe} fixable with --fix"
         if unsafe:
-            summary += f" ({unsafe} more with --unsafe-fixes)"
+            text += f" ({unsafe} more with --unsafe-fixes)"
+    elif unsafe:
+        text += f"; {unsafe} fixable with --fix --unsafe-fixes"
     if result.errors:
-        summary += f"; {len(result.errors)} input error{'s' if len(result.errors) != 1 else ''}"
+        text += f"; {plural(len(result.errors), 'input error')}"
     if extra.get("fixed"):
-        summary = f"fixed {extra['fixed']} finding{'s' if extra['fixed'] != 1 else ''}; remaining: " + summary
-    out.append([(summary + ".", "bold")])
+        text = f"fixed {plural(extra['fixed'], 'finding')}; remaining: " + text
+    return text + "."
+
+
+def _lines(result: ScanResult, extra: dict[str, Any]) -> list[list[Segment]]:
+    out: list[list[Segment]] = []
+    active = result.active
+    if extra.get("statistics"):
+        out.extend(_statistics(active))
+    else:
+        sources = result.sources() if extra.get("show_source") else {}
+        for f in active:
+            out.extend(_finding(f, bool(extra.get("show_source")), sources))
+    if out:
+        out.append([])
+    out.append([(summary(result, extra), "bold")])
     return out
 
 

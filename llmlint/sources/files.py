@@ -12,7 +12,25 @@ from typing import NamedTuple
 from llmlint.model import InputError
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox", ".mypy_cache"})
+# Never manifests: version control, dependency trees, caches. A directory holding ``pyvenv.cfg`` (a virtual
+# environment under any name, such as ``.ci-venv``) is skipped too, and so is whatever ``.gitignore`` ignores.
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".ci-venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+    }
+)
 
 
 class FileRef(NamedTuple):
@@ -82,7 +100,8 @@ def discover(
         if key in seen:
             continue
         seen.add(key)
-        # A file named explicitly is read whatever its suffix (pre-commit passes what it selected).
+        # A file named explicitly is read whatever its suffix (pre-commit passes what it selected), and
+        # even when .gitignore ignores it.
         if not _excluded(name, exclude):
             yield FileRef(given, name)
 
@@ -101,9 +120,12 @@ def _boundary(top: str, cwd: str) -> str:
 def _walk(
     top: str, exclude: list[str], cwd: str, seen: set[tuple[int, int]]
 ) -> Iterator[FileRef | InputError]:
+    from llmlint.sources.gitignore import Ignorer
+
     visited_dirs: set[tuple[int, int]] = set()
     stack = [top]
     boundary = _boundary(top, cwd)
+    git = Ignorer(top)
     while stack:
         d = stack.pop()
         try:
@@ -127,13 +149,17 @@ def _walk(
             except OSError:
                 is_dir = False
             if is_dir:
-                if entry.name in SKIP_DIRS or _excluded(name, exclude):
+                if entry.name in SKIP_DIRS or _excluded(name, exclude) or git.ignored(entry.path, True):
                     continue
+                if os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+                    continue  # a virtual environment, whatever its name
                 if entry.is_symlink() and not _inside(os.path.realpath(entry.path), boundary):
                     continue  # ``evil -> /``: a walk never leaves the tree it was given (as find, rg)
                 subdirs.append(entry.path)
                 continue
             if not entry.name.endswith(MANIFEST_SUFFIXES) or _excluded(name, exclude):
+                continue
+            if git.ignored(entry.path, False):
                 continue
             try:
                 fst = entry.stat()

@@ -1,0 +1,177 @@
+"""A small, exact ``.gitignore`` matcher (gitignore(5)), so a directory walk skips what git ignores.
+
+Patterns come from ``.git/info/exclude`` of the repository and from every ``.gitignore`` between the
+repository root and the directory being walked; a deeper file's patterns win over a shallower one's, and
+within a file the last matching pattern wins (``!`` re-includes). As in git, nothing inside an ignored
+directory can be re-included: the walk never enters it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Pattern:
+    regex: re.Pattern[str]
+    negate: bool
+    dir_only: bool
+
+
+def _translate(glob: str) -> str:
+    """A gitignore glob (already stripped of ``!``, the trailing ``/`` and anchoring) as a regex body."""
+    out: list[str] = []
+    i, n = 0, len(glob)
+    while i < n:
+        c = glob[i]
+        if c == "*":
+            if glob.startswith("**", i):
+                before_ok = i == 0 or glob[i - 1] == "/"
+                after = glob[i + 2 : i + 3]
+                if before_ok and after == "/":  # "**/": zero or more directories
+                    out.append("(?:.*/)?")
+                    i += 3
+                    continue
+                if before_ok and i + 2 == n:  # trailing "/**": everything inside
+                    out.append(".*")
+                    i += 2
+                    continue
+            out.append("[^/]*")  # any other "*" or "**" is a plain star
+            while i < n and glob[i] == "*":
+                i += 1
+            continue
+        if c == "?":
+            out.append("[^/]")
+        elif c == "\\" and i + 1 < n:
+            i += 1
+            out.append(re.escape(glob[i]))
+        elif c == "[":
+            j = i + 1
+            if j < n and glob[j] in "!^":
+                j += 1
+            if j < n and glob[j] == "]":
+                j += 1
+            while j < n and glob[j] != "]":
+                j += 1
+            if j >= n:  # no closing bracket: a literal "["
+                out.append(re.escape(c))
+            else:
+                body = glob[i + 1 : j]
+                neg = body[:1] in ("!", "^")
+                if neg:
+                    body = body[1:]
+                body = body.replace("\\", "\\\\")
+                out.append(f"[{'^/' if neg else ''}{body}]")
+                i = j
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def parse_line(line: str) -> Pattern | None:
+    line = line.rstrip("\r\n")
+    if not line or line.startswith("#"):
+        return None
+    # trailing spaces are ignored unless escaped with a backslash
+    stripped = line.rstrip(" ")
+    if stripped.endswith("\\") and len(stripped) < len(line):
+        stripped += " "
+    line = stripped
+    negate = line.startswith("!")
+    if negate or line.startswith("\\!") or line.startswith("\\#"):
+        line = line[1:]
+    dir_only = line.endswith("/") and not line.endswith("\\/")
+    if dir_only:
+        line = line.rstrip("/")
+    if not line:
+        return None
+    anchored = "/" in line
+    line = line.lstrip("/")
+    body = _translate(line)
+    prefix = "" if anchored else "(?:.*/)?"
+    return Pattern(re.compile(f"^{prefix}{body}$", re.DOTALL), negate, dir_only)
+
+
+def parse(text: str) -> list[Pattern]:
+    return [p for p in (parse_line(raw) for raw in text.splitlines()) if p is not None]
+
+
+def _read(path: str) -> list[Pattern]:
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape") as fh:
+            return parse(fh.read())
+    except OSError:
+        return []
+
+
+def repo_root(start: str) -> str | None:
+    """The nearest directory from ``start`` upward holding ``.git`` (a directory, or a worktree's file)."""
+    d = os.path.abspath(start)
+    while True:
+        if os.path.exists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+class Ignorer:
+    """Answers "does git ignore this path?" for paths under one walk; ``.gitignore`` files read once each."""
+
+    def __init__(self, top: str) -> None:
+        top = os.path.abspath(top)
+        self.root = repo_root(top)
+        self.base = self.root or top  # outside a repository: the .gitignore files of the walked tree
+        self._levels: dict[str, list[Pattern]] = {}
+        self._exclude: list[Pattern] = []
+        self._chains: dict[str, list[str]] = {}
+        if self.root is not None:
+            git = os.path.join(self.root, ".git")
+            if os.path.isdir(git):
+                self._exclude = _read(os.path.join(git, "info", "exclude"))
+
+    def _patterns(self, directory: str) -> list[Pattern]:
+        got = self._levels.get(directory)
+        if got is None:
+            got = self._levels[directory] = _read(os.path.join(directory, ".gitignore"))
+        return got
+
+    def _chain(self, parent: str, base: str) -> list[str]:
+        """The directories from ``parent`` up to ``base`` (each may hold a ``.gitignore``)."""
+        got = self._chains.get(parent)
+        if got is None:
+            got = [parent]
+            if parent != base and os.path.dirname(parent) != parent:
+                got = got + self._chain(os.path.dirname(parent), base)
+            self._chains[parent] = got
+        return got
+
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        """Whether ``path`` (absolute) is ignored by its own name; its parents are the walk's business."""
+        path = os.path.abspath(path)
+        base = self.base
+        if not path.startswith(base.rstrip(os.sep) + os.sep):
+            return False
+        chain = self._chain(os.path.dirname(path), base)
+        verdict: bool | None = None
+        if self.root is not None:
+            verdict = _match(self._exclude, os.path.relpath(path, self.root), is_dir, verdict)
+        for d in reversed(chain):  # shallow first: deeper files override
+            pats = self._patterns(d)
+            if pats:
+                verdict = _match(pats, os.path.relpath(path, d), is_dir, verdict)
+        return bool(verdict)
+
+
+def _match(patterns: list[Pattern], rel: str, is_dir: bool, verdict: bool | None) -> bool | None:
+    rel = rel.replace(os.sep, "/")
+    for p in patterns:
+        if p.dir_only and not is_dir:
+            continue
+        if p.regex.match(rel):
+            verdict = not p.negate
+    return verdict
