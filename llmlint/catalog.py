@@ -38,6 +38,11 @@ class Rule(NamedTuple):
     good: list[Example]
     frameworks: list[str]
     audit_only: bool = False
+    # False: opt-in, run only when ``select`` names the rule (ID or name) or says ``ALL``.
+    enabled_by_default: bool = True
+    # ruff's FixAvailability: does every finding carry a fix ("always"), some ("sometimes"), or none?
+    fix_availability: str = "none"
+    fix_availability_note: str = ""
 
     @property
     def docs_url(self) -> str:
@@ -77,6 +82,9 @@ def _rule_from(data: dict[str, Any]) -> Rule:
         good=examples("good"),
         audit_only=bool(data.get("audit_only", False)),
         frameworks=list(data.get("frameworks") or []),
+        enabled_by_default=bool(data.get("default", True)),
+        fix_availability=fix.get("availability") or ("always" if fix.get("safety") else "none"),
+        fix_availability_note=(fix.get("availability_note") or "").strip(),
     )
 
 
@@ -101,3 +109,33 @@ def rules() -> dict[str, Rule]:
 
 def get(rule_id: str) -> Rule:
     return rules()[rule_id]
+
+
+@cache
+def by_name() -> dict[str, str]:
+    """Rule name (``missing-startup-probe``) → ID."""
+    return {r.name: r.id for r in rules().values()}
+
+
+def matches(pattern: str, rule_id: str) -> bool:
+    """Does a selector (an ID, a rule name, an ID prefix such as ``LLM01``, or ``ALL``) cover ``rule_id``?
+    Case does not matter."""
+    p = pattern.strip()
+    up = p.upper()
+    if not up:
+        return False
+    if up == "ALL" or up == rule_id or rule_id.startswith(up):
+        return True
+    return by_name().get(p.lower()) == rule_id
+
+
+def names_exactly(pattern: str, rule_id: str) -> bool:
+    """Is ``rule_id`` named by ``pattern`` itself (its ID or its name, or ``ALL``), not only by a prefix?
+    Opt-in rules are enabled only so."""
+    p = pattern.strip()
+    return p.upper() in ("ALL", rule_id) or by_name().get(p.lower()) == rule_id
+
+
+def resolve(pattern: str) -> list[str]:
+    """The rule IDs a selector covers (empty when it names no rule: an unknown ID or name)."""
+    return [rid for rid in rules() if matches(pattern, rid)]

@@ -94,7 +94,12 @@ def _example(r: Rule, ex: Example) -> list[str]:
 def rule_page(r: Rule) -> str:
     out = [f"# {r.id} `{r.name}`\n"]
     meta = f"**Severity:** {r.severity} · **Family:** {r.family}"
-    meta += f" · **Fix:** {r.fix_safety}" if r.fix_safety else " · **Fix:** none"
+    meta += f" · **Fix:** {r.fix_safety} ({r.fix_availability})" if r.fix_safety else " · **Fix:** none"
+    meta += (
+        " · **Default:** on"
+        if r.enabled_by_default
+        else " · **Default:** off (opt-in: `--select " + r.id + "`)"
+    )
     if r.audit_only:
         meta += " · **Audit only** (`llmlint audit`)"
     if r.frameworks:

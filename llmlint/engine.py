@@ -46,12 +46,18 @@ class Settings:
     prefilter: bool = True
 
     def enabled(self, rule_id: str) -> bool:
-        def hit(patterns: Iterable[str]) -> bool:
-            return any(rule_id == p or (p and rule_id.startswith(p)) or p.upper() == "ALL" for p in patterns)
-
-        if self.select is not None and not hit(self.select):
+        """Is the rule run? ``select``/``ignore`` entries are IDs, rule names, ID prefixes or ``ALL``.
+        Without ``select`` the default set runs (rules whose catalog entry says ``default: true``); an
+        opt-in rule (``default: false``) runs only when ``select`` names it (ID or name) or says ``ALL``."""
+        if any(catalog.matches(p, rule_id) for p in self.ignore):
             return False
-        return not hit(self.ignore)
+        meta = catalog.rules().get(rule_id)
+        default = meta.enabled_by_default if meta is not None else True
+        if self.select is None:
+            return default
+        if default:
+            return any(catalog.matches(p, rule_id) for p in self.select)
+        return any(catalog.names_exactly(p, rule_id) for p in self.select)
 
 
 @dataclass(eq=False)

@@ -15,6 +15,7 @@ from llmlint import catalog
 from llmlint.checks import load_all
 from llmlint.engine import Settings, analyse
 from llmlint.manifest.loader import SourceText, decode, load
+from llmlint.model import Finding
 
 RULES = catalog.rules()
 SCAN_RULES = [r for r in RULES.values() if not r.audit_only]
@@ -34,9 +35,17 @@ def _scan_text(text: str, rule_id: str | None = None) -> list[str]:
     src = decode("example.yaml", text.encode())
     assert isinstance(src, SourceText)
     loaded = load(src)
-    result = analyse([loaded], Settings(select=[rule_id] if rule_id else None), errors=loaded.errors)
+    # Examples show their rule whether or not it is in the default set: every rule runs (``ALL``).
+    result = analyse([loaded], Settings(select=[rule_id] if rule_id else ["ALL"]), errors=loaded.errors)
     assert not result.errors, [e.one_line() for e in result.errors]
     return [f.rule for f in result.active]
+
+
+def _findings_of(text: str, rule_id: str) -> list[Finding]:
+    src = decode("example.yaml", text.encode())
+    assert isinstance(src, SourceText)
+    loaded = load(src)
+    return [f for f in analyse([loaded], Settings(select=[rule_id])).active if f.rule == rule_id]
 
 
 def _examples(kind: str) -> list[tuple[str, int, str]]:
@@ -54,6 +63,50 @@ def test_every_rule_is_registered_and_documented() -> None:
             assert r.fix_safety in ("safe", "unsafe") and r.fix_description
     for rid in registry:
         assert rid in RULES, f"check {rid} has no catalog entry"
+
+
+@pytest.mark.parametrize("rule", SCAN_RULES, ids=lambda r: r.id)
+def test_fix_availability_and_safety_match_what_the_examples_emit(rule: catalog.Rule) -> None:
+    """ruff's FixAvailability: ``always`` — every bad example's finding carries a fix; ``none`` — none does;
+    ``sometimes`` — at least one does and one does not, or the entry says why the examples cannot show it
+    (``fix.availability_note``). The declared safety is the least safe fix emitted: ``safe`` means every
+    fix is safe, ``unsafe`` that at least one is unsafe."""
+    assert rule.fix_availability in ("always", "sometimes", "none")
+    assert (rule.fix_availability == "none") == (rule.fix_safety is None), rule.id
+    findings = [f for ex in rule.bad for f in _findings_of(ex.manifest, rule.id)]
+    assert findings
+    fixed = [f.fix is not None for f in findings]
+    if rule.fix_availability == "always":
+        assert all(fixed), f"{rule.id}: declared always, a bad example's finding has no fix"
+    elif rule.fix_availability == "none":
+        assert not any(fixed), f"{rule.id}: declared none, a finding carries a fix"
+    else:
+        assert (any(fixed) and not all(fixed)) or rule.fix_availability_note, rule.id
+    emitted = {f.fix.safety for f in findings if f.fix is not None}
+    if rule.fix_safety == "safe":
+        assert emitted <= {"safe"}, f"{rule.id}: declared safe, emits {emitted}"
+    elif rule.fix_safety == "unsafe" and emitted:
+        assert "unsafe" in emitted, f"{rule.id}: declared unsafe, emits only safe fixes"
+
+
+def test_default_set_and_selection_by_name() -> None:
+    opt_in = [r for r in RULES.values() if not r.enabled_by_default]
+    assert {"LLM020", "LLM023"} <= {r.id for r in opt_in}
+    default = Settings()
+    assert default.enabled("LLM001") and not default.enabled("LLM020")
+    assert Settings(select=["ALL"]).enabled("LLM020")
+    assert Settings(select=["LLM020"]).enabled("LLM020")
+    assert Settings(select=["no-network-policy"]).enabled("LLM020")
+    assert Settings(select=["NO-NETWORK-POLICY"]).enabled("LLM020")  # the CLI upper-cases selectors
+    assert not Settings(select=["LLM02"]).enabled("LLM020")  # a prefix selects only default rules
+    assert Settings(select=["LLM02"]).enabled("LLM021")
+    assert Settings(select=["missing-startup-probe"]).enabled("LLM001")
+    assert not Settings(select=["missing-startup-probe"]).enabled("LLM002")
+    assert not Settings(ignore=["missing-startup-probe"]).enabled("LLM001")
+    assert not Settings(select=["ALL"], ignore=["LLM02"]).enabled("LLM020")
+    assert catalog.resolve("missing-startup-probe") == ["LLM001"]
+    assert catalog.resolve("no-such-rule") == []
+    assert "LLM020" in catalog.resolve("ALL")
 
 
 def test_rules_command_lists_the_catalog() -> None:

@@ -73,7 +73,7 @@ def test_positions_point_at_the_offending_key(tmp_path: Path) -> None:
       nvidia.com/gpu: 2
     limits:
       cpu: "8"
-      memory: 16Gi
+      memory: 32Gi
 """
     )
     p = write(tmp_path, "d.yaml", text)
@@ -84,9 +84,9 @@ def test_positions_point_at_the_offending_key(tmp_path: Path) -> None:
         by_rule["LLM010"]["column"] == text.splitlines()[by_rule["LLM010"]["line"] - 1].index("--tensor") + 1
     )
     assert by_rule["LLM023"]["line"] == line_of(text, "nvidia.com/gpu: 2")
-    assert by_rule["LLM026"]["line"] == line_of(text, 'cpu: "4"')
+    assert by_rule["LLM026"]["line"] == line_of(text, "memory: 16Gi")
     assert by_rule["LLM020"]["line"] == line_of(text, "labels: {app: vllm}")
-    assert "requests 4 ≠ limits 8" in by_rule["LLM026"]["message"]
+    assert "memory request 16Gi < limit 32Gi in 'vllm'" in by_rule["LLM026"]["message"]
 
 
 def test_limit_mismatch_points_at_the_limit(tmp_path: Path) -> None:
@@ -542,7 +542,7 @@ spec:
     assert not findings(write(tmp_path, "job.yaml", job), "LLM026")
     custom = "- name: srv\n  image: registry.example.com/my-llm-server:1.0\n  resources: {limits: {nvidia.com/gpu: 1}}"
     [f] = findings(write(tmp_path, "d.yaml", deployment(custom)), "LLM026")
-    assert f["message"].startswith("GPU container 'srv'")
+    assert "BestEffort" in f["message"] and "in 'srv'" in f["message"]
 
 
 def test_qos_seed_init_container(tmp_path: Path) -> None:
@@ -563,7 +563,10 @@ def test_fix_via_cli_clears_is_idempotent_and_validates(
     tmp_path: Path, rule: str, index: int, manifest: str
 ) -> None:
     p = write(tmp_path, "bad.yaml", manifest)
-    assert findings(p, rule)
+    found = findings(p, rule)
+    assert found
+    if all(f["fix"] is None for f in found):
+        return  # an example of what the rule cannot fix (fix availability "sometimes")
     r = run("scan", "--fix", "--unsafe-fixes", "--select", rule, str(p))
     assert "fix not applied" not in r.stdout + r.stderr, r.stderr
     fixed = p.read_text()

@@ -8,9 +8,12 @@ from typing import Any
 
 from llmlint.checks import Context, check, make_fix
 from llmlint.checks.common import new_object, replicas_anchor
+from llmlint.checks.facts import gke_autopilot, is_context, server_name
 from llmlint.graph.objects import PodTemplate, Workload, as_int, as_list, as_map, dig
 from llmlint.graph.selectors import matches
+from llmlint.lazyre import LazyRe
 from llmlint.model import AddDocument, AppendItem, Edit, Finding, RemoveItem, SetValue
+from llmlint.serving.server import Server
 
 HOSTNAME = "kubernetes.io/hostname"
 
@@ -66,26 +69,92 @@ def pdbs_for(ctx: Context, w: Workload) -> list[Any]:
     return out
 
 
+_NNODES = LazyRe(r"--nnodes[=\s]+[\"']?([^\s\"']+)")
+_RAY_GROUP = LazyRe(r"\bray\s+start\b|--distributed-executor-backend[=\s]+ray|\bray\.init\(")
+LWS_NAME_LABEL = "leaderworkerset.sigs.k8s.io/name"
+
+
+def server_of(ctx: Context, w: Workload) -> Server | None:
+    """The workload's inference server (its first), else its first GPU container."""
+    found = [s for s in ctx.servers if s.container.template.workload is w]
+    return next((s for s in found if s.framework is not None), found[0] if found else None)
+
+
+def workload_name(ctx: Context, w: Workload) -> str:
+    s = server_of(ctx, w)
+    return server_name(s) if s is not None and s.framework is not None else f"{w.kind} {w.obj.name}"
+
+
+def pods_per_server(w: Workload) -> int | None:
+    """How many pods of the workload form one server: 1 for replicas that each serve, N for a StatefulSet
+    (or Deployment) whose pods run one server together (``torchrun --nnodes N``, a Ray cluster); None when
+    the pods form a group of a size the manifest does not tell."""
+    texts = [
+        " ".join(str(x) for x in [*c.strings("command"), *c.strings("args")])
+        for t in w.templates
+        for c in t.all_containers()
+    ]
+    for text in texts:
+        m = _NNODES.search(text)
+        if m:
+            n = as_int(m.group(1))
+            return n if n is not None and n >= 1 else None
+    if any(_RAY_GROUP.search(text) for text in texts):
+        return None  # a Ray cluster's pods form one server of whatever size Ray is given
+    return 1
+
+
+def _free_name(ctx: Context, kind: str, namespace: str, base: str) -> str:
+    taken = {o.name for o in ctx.graph.of_kind(kind, namespace)}
+    name, i = base, 2
+    while name in taken:
+        name, i = f"{base}-{i}", i + 1
+    return name
+
+
 @check("LLM005")
 def missing_pdb(ctx: Context) -> Iterator[Finding]:
     for w in serving_workloads(ctx):
+        if is_context(w.obj):
+            continue
         n = replicas_of(ctx, w)
         if n is None or n < 2 or pdbs_for(ctx, w):
             continue
-        labels = pod_selector_labels(w)
+        if w.kind == "LeaderWorkerSet":
+            unit, servers = "groups", n
+        else:
+            per = pods_per_server(w)
+            if per is None or per > 1:
+                continue  # the pods are one multi-node server, not replicas: a PDB cannot keep one serving
+            unit, servers = "replicas", n
         fix = None
-        if labels:
-            spec = {"minAvailable": 1, "selector": {"matchLabels": labels}}
-            pdb = new_object("policy/v1", "PodDisruptionBudget", f"{w.obj.name}-pdb", w.obj, spec)
+        ns = w.obj.namespace
+        name = _free_name(ctx, "PodDisruptionBudget", ns, f"{w.obj.name}-pdb")
+        if w.kind == "LeaderWorkerSet":
+            # One pod at a time: evicting one restarts its whole group, whose pods are then unavailable, so
+            # no pod of another group is evicted until that group serves again.
+            spec: dict[str, Any] = {
+                "maxUnavailable": 1,
+                "selector": {"matchLabels": {LWS_NAME_LABEL: w.obj.name}},
+            }
             fix = make_fix(
                 "safe",
-                f"add PodDisruptionBudget {w.obj.name}-pdb (minAvailable: 1)",
-                AddDocument(w.obj.target, pdb),
+                f"add PodDisruptionBudget {name} (maxUnavailable: 1 over the groups' pods: one group down at a time)",
+                AddDocument(w.obj.target, new_object("policy/v1", "PodDisruptionBudget", name, w.obj, spec)),
             )
-        unit = "groups" if w.kind == "LeaderWorkerSet" else "replicas"
+        else:
+            labels = pod_selector_labels(w)
+            if labels:
+                spec = {"minAvailable": 1, "selector": {"matchLabels": labels}}
+                pdb = new_object("policy/v1", "PodDisruptionBudget", name, w.obj, spec)
+                fix = make_fix(
+                    "safe",
+                    f"add PodDisruptionBudget {name} (minAvailable: 1)",
+                    AddDocument(w.obj.target, pdb),
+                )
         msg = (
-            f"{n} {unit} and no PodDisruptionBudget selects their pods: a node drain or cluster upgrade may "
-            "evict all of them at once, and each takes minutes to load its model again"
+            f"{servers} {unit} of {workload_name(ctx, w)} and no PodDisruptionBudget: a node drain may evict all "
+            "of them at once, each reloading its model for minutes"
         )
         yield ctx.finding("LLM005", w.obj, replicas_anchor(w), msg, fix=fix)
 
@@ -108,7 +177,7 @@ def _spreads_over_hosts(t: PodTemplate) -> bool:
 def replicas_share_a_node(ctx: Context) -> Iterator[Finding]:
     for w in serving_workloads(ctx):
         n = replicas_of(ctx, w)
-        if n is None or n < 2 or w.kind == "LeaderWorkerSet":
+        if n is None or n < 2 or w.kind == "LeaderWorkerSet" or is_context(w.obj) or pods_per_server(w) != 1:
             continue
         for t in w.templates:
             if _spreads_over_hosts(t) or t.gpus() >= 8:
@@ -135,9 +204,8 @@ def replicas_share_a_node(ctx: Context) -> Iterator[Finding]:
                     ),
                 )
             msg = (
-                f"{n} replicas and nothing spreads them over nodes (no podAntiAffinity or topologySpreadConstraints "
-                "on kubernetes.io/hostname): the scheduler may put them on one GPU node, and losing that node "
-                "loses every replica at once"
+                f"{n} replicas of {workload_name(ctx, w)} and no anti-affinity or spread on kubernetes.io/hostname: "
+                "they may share one node and fail together"
             )
             yield ctx.finding("LLM017", w.obj, replicas_anchor(w), msg, fix=fix)
 
@@ -174,9 +242,11 @@ def pdb_blocks_drain(ctx: Context) -> Iterator[Finding]:
                 continue
             if allowed is None or allowed > 0:
                 continue
+            if is_context(pdb):
+                continue
             msg = (
-                f"PodDisruptionBudget {pdb.name} allows no disruption of {w.obj.name} ({key}: {spec[key]} with "
-                f"{n} replica{'s' if n != 1 else ''}): node drains and cluster upgrades hang until someone deletes it"
+                f"PodDisruptionBudget {pdb.name} allows no disruption of {w.obj.name} ({key}: {spec[key]}, "
+                f"{n} replica{'s' if n != 1 else ''}): node drains and cluster upgrades hang"
             )
             fix = make_fix(
                 "safe",
@@ -189,16 +259,18 @@ def pdb_blocks_drain(ctx: Context) -> Iterator[Finding]:
 @check("LLM019")
 def rollout_needs_spare_gpus(ctx: Context) -> Iterator[Finding]:
     for w in serving_workloads(ctx):
-        if w.kind != "Deployment":
+        if w.kind != "Deployment" or is_context(w.obj):
             continue
         gpus_per_pod = max((t.gpus() for t in w.templates), default=0)
-        if gpus_per_pod <= 0:
-            continue
-        strategy = as_map(dig(w.obj.data, "spec", "strategy"))
+        if gpus_per_pod <= 0 or any(gke_autopilot(t) for t in w.templates):
+            continue  # GKE Autopilot provisions a node for the surge pod
+        strategy_raw = dig(w.obj.data, "spec", "strategy")
+        strategy = as_map(strategy_raw)
         if strategy.get("type", "RollingUpdate") != "RollingUpdate":
             continue
         n = replicas_of(ctx, w) or 1
-        ru = as_map(strategy.get("rollingUpdate"))
+        ru_raw = strategy.get("rollingUpdate")
+        ru = as_map(ru_raw)
         raw = ru.get("maxSurge", "25%")
         surge = _percent_or_int(raw, n, round_up=True)
         if surge is None or surge <= 0:
@@ -206,15 +278,25 @@ def rollout_needs_spare_gpus(ctx: Context) -> Iterator[Finding]:
         spare = surge * gpus_per_pod
         tgt = w.obj.target
         if n >= 2:
+            # One edit per path that exists, so that the RFC 6902 rendering never adds a parent twice.
+            edits: list[Edit]
+            want = {"maxSurge": 0, "maxUnavailable": 1}
+            if isinstance(ru_raw, dict):
+                edits = [SetValue(tgt, ("spec", "strategy", "rollingUpdate", k), v) for k, v in want.items()]
+            elif isinstance(strategy_raw, dict):
+                edits = [SetValue(tgt, ("spec", "strategy", "rollingUpdate"), want)]
+            else:
+                edits = [
+                    SetValue(tgt, ("spec", "strategy"), {"type": "RollingUpdate", "rollingUpdate": want})
+                ]
             fix = make_fix(
-                "unsafe",
-                "roll one pod at a time without extra GPUs: maxSurge: 0, maxUnavailable: 1",
-                SetValue(tgt, ("spec", "strategy", "rollingUpdate", "maxSurge"), 0),
-                SetValue(tgt, ("spec", "strategy", "rollingUpdate", "maxUnavailable"), 1),
+                "unsafe", "roll one pod at a time without extra GPUs: maxSurge: 0, maxUnavailable: 1", *edits
             )
         else:
-            edits: list[Edit] = [SetValue(tgt, ("spec", "strategy", "type"), "Recreate")]
-            if "rollingUpdate" in strategy:
+            edits = [SetValue(tgt, ("spec", "strategy", "type"), "Recreate")]
+            if not isinstance(strategy_raw, dict):
+                edits = [SetValue(tgt, ("spec", "strategy"), {"type": "Recreate"})]
+            elif "rollingUpdate" in strategy:
                 edits.append(RemoveItem(tgt, ("spec", "strategy", "rollingUpdate")))
             fix = make_fix(
                 "unsafe",
@@ -222,9 +304,9 @@ def rollout_needs_spare_gpus(ctx: Context) -> Iterator[Finding]:
                 *edits,
             )
         msg = (
-            f"RollingUpdate with maxSurge {raw} starts {surge} extra pod{'s' if surge != 1 else ''} before stopping "
-            f"old ones: a rollout needs {spare} spare GPU{'s' if spare != 1 else ''}, and on a full GPU pool the new "
-            "pod stays Pending and the rollout never finishes"
+            f"RollingUpdate (maxSurge {raw}) of {workload_name(ctx, w)} starts {surge} extra pod"
+            f"{'s' if surge != 1 else ''} first: a rollout needs {spare} spare GPU{'s' if spare != 1 else ''} "
+            "or stays Pending"
         )
         at = ("spec", "strategy", "rollingUpdate", "maxSurge") if "maxSurge" in ru else ("metadata", "name")
         yield ctx.finding("LLM019", w.obj, at, msg, fix=fix)
@@ -235,9 +317,12 @@ def cpu_autoscaling_on_gpu_server(ctx: Context) -> Iterator[Finding]:
     for w in serving_workloads(ctx):
         for hpa in ctx.graph.of_kind("HorizontalPodAutoscaler", w.obj.namespace):
             ref = as_map(dig(hpa.data, "spec", "scaleTargetRef"))
-            if ref.get("kind") != w.kind or ref.get("name") != w.obj.name:
+            if ref.get("kind") != w.kind or ref.get("name") != w.obj.name or is_context(hpa):
                 continue
             spec = as_map(hpa.data.get("spec"))
+            lo, hi = as_int(spec.get("minReplicas", 1)), as_int(spec.get("maxReplicas"))
+            if lo is not None and hi is not None and hi <= lo:
+                continue  # it never scales, on any metric
             at: tuple[str | int, ...] | None = None
             what = ""
             if "targetCPUUtilizationPercentage" in spec:
@@ -253,12 +338,11 @@ def cpu_autoscaling_on_gpu_server(ctx: Context) -> Iterator[Finding]:
                     at, what = ("spec", "metrics", i, "resource", "name"), str(name)
                     break
             if at is None and not metrics and "targetCPUUtilizationPercentage" not in spec:
-                at, what = ("spec", "scaleTargetRef"), "CPU (the default without metrics)"
+                at, what = ("spec", "scaleTargetRef"), "CPU (the default)"
             if at is None:
                 continue
             msg = (
-                f"HorizontalPodAutoscaler {hpa.name} scales {w.obj.name} on {what}: a GPU server saturates on "
-                "queue depth and KV cache, not CPU, so it scales late or never; scale on "
-                "vllm:num_requests_waiting / KV-cache usage with KEDA or a Prometheus adapter"
+                f"HorizontalPodAutoscaler {hpa.name} scales {workload_name(ctx, w)} on {what}: a GPU server "
+                "saturates on queue depth and KV cache first, so it scales late or never"
             )
             yield ctx.finding("LLM024", hpa, at, msg)

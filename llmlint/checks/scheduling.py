@@ -8,6 +8,7 @@ from typing import Any
 
 from llmlint.checks import Context, check, make_fix
 from llmlint.checks.availability import LONG_RUNNING
+from llmlint.checks.facts import container_label, gke_accelerator, is_context, server_name
 from llmlint.graph.objects import (
     GPU_RESOURCES,
     Container,
@@ -341,35 +342,42 @@ def tolerates(tolerations: list[Any], key: str) -> bool:
 def gpu_toleration_missing(ctx: Context) -> Iterator[Finding]:
     key = str(ctx.param("gpu-taint-key"))
     for w in ctx.graph.workloads:
+        if is_context(w.obj):
+            continue
         for t in w.templates:
             # NVIDIA GPUs and MIG slices (nvidia.com/mig-1g.10gb) run on the same tainted nodes
             gpu = [(c, r) for c in _gpu_containers(t) for r in accelerators(c) if r.startswith("nvidia.com/")]
-            if not gpu:
-                continue
+            if not gpu or gke_accelerator(t):
+                continue  # GKE adds the toleration to pods that select an accelerator node pool
             tols = as_list(t.spec.get("tolerations"))
             if tolerates(tols, key):
                 continue
             c, res = gpu[0]
             if "tolerations" in t.spec:
                 path: Path = (*t.spec_path, "tolerations")
-                have = "its tolerations do not include"
             else:
                 section = "limits" if c.resource("limits", res) is not None else "requests"
                 path = _res_path(c, section, res)
-                have = "it has no toleration for"
             toleration = {"key": key, "operator": "Exists", "effect": "NoSchedule"}
             fix = make_fix(
                 "safe",
                 f"add the toleration {{key: {key}, operator: Exists, effect: NoSchedule}}",
                 AppendItem(t.obj.target, (*t.spec_path, "tolerations"), toleration),
             )
-            role = f" ({t.role} pods)" if t.role in ("leader", "worker") else ""
+            role = f" {t.role}" if t.role in ("leader", "worker") else ""
             msg = (
-                f"the pod{role} requests {res} but {have} the {key}:NoSchedule taint that GPU node pools "
-                "carry (EKS, AKS and GPU-operator setups; GKE adds the toleration itself): it stays Pending with "
-                '"untolerated taint" and the autoscaler cannot place it'
+                f"{template_name(ctx, t)}{role} pods request {res} but do not tolerate the {key}:NoSchedule "
+                "taint of GPU node pools: they stay Pending on tainted nodes"
             )
             yield ctx.finding("LLM023", t.obj, path, msg, container=c, fix=fix)
+
+
+def template_name(ctx: Context, t: PodTemplate) -> str:
+    """How a message names a pod template: the model its server serves, else the workload."""
+    for s in ctx.servers_of(t):
+        if s.framework is not None:
+            return server_name(s)
+    return f"{t.obj.kind} {t.obj.name}"
 
 
 # ---- LLM026 -------------------------------------------------------------------------------------------
@@ -377,37 +385,22 @@ def gpu_toleration_missing(ctx: Context) -> Iterator[Finding]:
 QOS_RESOURCES = ("cpu", "memory")
 
 
-def qos_problems(c: Container) -> tuple[list[str], list[Edit], Path]:
-    """Why ``c`` keeps its pod from the Guaranteed class, the edits that fix what can be, and where."""
-    problems: list[str] = []
-    edits: list[Edit] = []
-    at: Path | None = None
-    res = c.resources
-    missing: list[str] = []
-    for r in QOS_RESOURCES:
-        req, lim = dig(res, "requests", r), dig(res, "limits", r)
-        if (req is not None and quantity(req) is None) or (lim is not None and quantity(lim) is None):
-            continue  # a malformed quantity: the API's schema error, not a QoS question
-        if lim is not None and (req is None or same(req, lim)):
-            continue  # a limit alone: the request defaults to it
-        if lim is None and req is None:
-            missing.append(r)
-            continue
-        if lim is None:
-            problems.append(f"{r} request {_show(req)} without a limit")
-            edits.append(SetValue(c.obj.target, _res_path(c, "limits", r), req))
-        else:
-            problems.append(f"{r} requests {_show(req)} ≠ limits {_show(lim)}")
-            edits.append(SetValue(c.obj.target, _res_path(c, "requests", r), lim))
-        at = at or _res_path(c, "requests", r)
-    if missing:
-        problems.insert(0, f"no {' or '.join(missing)} request or limit")
-    if at is None:
-        if "resources" in c.data:
-            at = (*c.path, "resources")
-        else:
-            at = (*c.path, "name")
-    return problems, edits, at
+def _memory_state(c: Container) -> tuple[str, Edit | None, Path] | None:
+    """Why ``c``'s memory keeps its pod from the Guaranteed class (None when it does not): a short reason,
+    the safe edit that fixes it (the request raised to the limit) if there is one, and where it is written."""
+    req, lim = c.resource("requests", "memory"), c.resource("limits", "memory")
+    if (req is not None and quantity(req) is None) or (lim is not None and quantity(lim) is None):
+        return None  # a malformed quantity: the API's schema error, not a QoS question
+    if lim is not None and (req is None or same(req, lim)):
+        return None  # a limit alone: the request defaults to it
+    if lim is None and req is None:
+        at: Path = (*c.path, "resources") if "resources" in c.data else (*c.path, "name")
+        return "unset", None, at
+    if lim is None:
+        # Adding a limit could OOM-kill a server that now uses more than its request: no automatic fix.
+        return f"request {_show(req)} without a limit", None, _res_path(c, "requests", "memory")
+    edit = SetValue(c.obj.target, _res_path(c, "requests", "memory"), lim)
+    return f"request {_show(req)} < limit {_show(lim)}", edit, _res_path(c, "requests", "memory")
 
 
 def _qos_class(t: PodTemplate) -> str:
@@ -420,43 +413,45 @@ def _qos_class(t: PodTemplate) -> str:
     return "Burstable" if any_set else "BestEffort"
 
 
+def _names(labels: list[str], most: int = 3) -> str:
+    shown = ", ".join(repr(x) for x in labels[:most])
+    return shown + (f" and {len(labels) - most} more" if len(labels) > most else "")
+
+
 @check("LLM026")
 def not_guaranteed_qos(ctx: Context) -> Iterator[Finding]:
+    """One finding per pod template whose memory is not guaranteed in some container (init containers and
+    sidecars included). CPU alone is not reported: CPU limits are often left out on purpose (throttling),
+    and CPU pressure never evicts or OOM-kills a pod."""
     seen: set[int] = set()
-    servers = {id(x.container): x for x in ctx.servers}
     for s in ctx.servers:
         t = s.container.template
         if id(t) in seen or (s.framework is None and t.workload.kind not in LONG_RUNNING):
             continue  # a GPU batch job (training, embedding) is not a server whose model must stay loaded
         seen.add(id(t))
+        if is_context(t.obj):
+            continue
+        states = [(c, st) for c in t.all_containers() if (st := _memory_state(c)) is not None]
+        if not states:
+            continue
+        by_reason: dict[str, list[str]] = {}
+        for c, (why, _, _) in states:
+            by_reason.setdefault(why, []).append(container_label(c))
+        if len(by_reason) == 1:
+            why, who = next(iter(by_reason.items()))
+            detail = f"memory {why} in {_names(who)}"
+        else:
+            detail = "memory " + "; ".join(f"{why} in {_names(who, 2)}" for why, who in by_reason.items())
         cls = _qos_class(t)
-        for c in t.all_containers():
-            problems, edits, at = qos_problems(c)
-            if not problems:
-                continue
-            srv = servers.get(id(c))
-            consequence = (
-                "under node memory pressure the kubelet evicts pods using more than their requests first (a "
-                "Guaranteed pod never does), and the kernel's OOM killer picks Burstable and BestEffort "
-                "containers first (oom_score_adj 2–1000, against -997 for Guaranteed) — the model that took "
-                "minutes to load is lost and the pod starts over"
-            )
-            if srv is not None:
-                title = srv.framework.title if srv.framework else "GPU"
-                msg = f"{title} container {c.name!r} has {'; '.join(problems)}: the pod is {cls}, not Guaranteed; {consequence}"
-            else:
-                kind = "init container" if c.init else "container"
-                msg = (
-                    f"{kind} {c.name!r} has {'; '.join(problems)}: Guaranteed QoS needs requests = limits for cpu "
-                    f"and memory in every container (init containers and sidecars too), so the whole pod with the "
-                    f"inference server is {cls}; {consequence}"
-                )
-            fix = None
-            if edits:
-                words = ", ".join(
-                    f"{'requests' if e.path[-2] == 'requests' else 'limits'}.{e.path[-1]} = {e.value}"
-                    for e in edits
-                    if isinstance(e, SetValue)
-                )
-                fix = make_fix("safe", f"set {words} in container {c.name!r}", *edits)
-            yield ctx.finding("LLM026", c.obj, at, msg, container=c, fix=fix)
+        msg = (
+            f"{server_name(s)} pods are {cls}, not Guaranteed ({detail}): under node memory pressure they are "
+            "evicted or OOM-killed first"
+        )
+        # the server's own container first: that is where the reader looks
+        first = next((x for x in states if x[0] is s.container), states[0])
+        edits = [st[1] for _, st in states if st[1] is not None]
+        fix = None
+        if len(edits) == len(states):
+            names = _names([container_label(c) for c, _ in states])
+            fix = make_fix("safe", f"set requests.memory = limits.memory in {names}", *edits)
+        yield ctx.finding("LLM026", first[0].obj, first[1][2], msg, container=first[0], fix=fix)
