@@ -9,34 +9,108 @@ from llmlint.checks import Context
 from llmlint.graph.objects import K8sObject, Workload, as_int, as_map, dig
 from llmlint.model import Edit, Path, ReplaceInString, SetValue
 from llmlint.serving.args import Origin
-from llmlint.serving.model_size import load_seconds
+from llmlint.serving.frameworks import image_repository
+from llmlint.serving.model_size import load_seconds, params_from_name
 from llmlint.serving.server import Server
 
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
 HANDLERS = ("httpGet", "tcpSocket", "grpc", "exec")
 
 
+INT32_MAX = 2**31 - 1
+ACCELERATORS_WITHOUT_SHM = ("google.com/tpu", "aws.amazon.com/neuron", "aws.amazon.com/neuroncore")
+
+
+def display_name(s: Server) -> str:
+    """The model a finding names: its id, never an image name or an empty container name."""
+    fn = getattr(s, "display_name", None)  # analysis's, once it lands
+    if callable(fn):
+        name = fn()
+        if isinstance(name, str) and name:
+            return name
+    nim = s.env.get("NIM_MODEL_NAME")
+    if nim is not None and nim.value:
+        return nim.value
+    m = s.model()
+    if m and not (s.framework is not None and s.framework.key == "nim" and m in ("llm-nim", "nim-llm")):
+        return m[len("hf://") :] if m.startswith("hf://") else m
+    if s.container.name:
+        return f"container {s.container.name!r}"
+    return f"{s.obj.kind} {s.obj.name}"
+
+
+def model_params(s: Server) -> float | None:
+    """Billions of parameters: the annotation or the model reference, else the image's repository name
+    when nothing names a model (images that bake one in: ``…/falcon-40b-instruct:tag``)."""
+    p = s.model_params()
+    if p is not None or s.model():
+        return p
+    repo, _ = image_repository(s.container.image)
+    return params_from_name(repo.rsplit("/", 1)[-1]) if repo else None
+
+
+def download_gb(s: Server) -> float | None:
+    """Bytes of the checkpoint on disk (what a start loads), analysis's figure when it has one."""
+    fn = getattr(s, "download_gb", None)
+    if callable(fn):
+        v = fn()
+        return float(v) if isinstance(v, int | float) else None
+    p = model_params(s)
+    return None if p is None else p * s.bytes_per_param()
+
+
 def startup_need(ctx: Context, s: Server) -> tuple[float, str]:
     """Seconds the server needs to load its model, and the reasoning in words."""
-    gb = s.weight_gb()
-    if gb is None:
-        need = float(ctx.param("startup-unknown-model-seconds"))
+    need, facts, known = startup_estimate(ctx, s)
+    if not known:
         return (
             need,
-            f"a model of unknown size (assumed to need {need:.0f} s; set the annotation llmlint.io/model-params)",
+            f"a model of unknown size is assumed to need {need:.0f} s (annotation llmlint.io/model-params)",
         )
+    return need, f"{display_name(s)} ({facts}) needs about {need:.0f} s to load"
+
+
+def startup_estimate(ctx: Context, s: Server) -> tuple[float, str, bool]:
+    """Seconds the server needs to load its model, the figures in words, and whether the size is known."""
+    gb = download_gb(s)
+    if gb is None:
+        need = float(ctx.param("startup-unknown-model-seconds"))
+        return need, "model size unknown, assumed", False
     need = load_seconds(
         gb,
         fixed_seconds=float(ctx.param("startup-fixed-seconds")),
         bandwidth_mb_s=float(ctx.param("startup-bandwidth-mb-s")),
     )
-    params = s.model_params() or 0
-    bits = {4.0: "32-bit", 2.0: "16-bit", 1.0: "8-bit", 0.5: "4-bit"}.get(s.bytes_per_param(), "")
-    article = "an" if str(f"{params:g}")[0] == "8" or str(f"{params:g}").startswith(("11", "18")) else "a"
-    return (
-        need,
-        f"{article} {params:g}B model at {bits} ({gb:.0f} GB of weights) needs about {need:.0f} s to load",
-    )
+    return need, f"{gb:.0f} GB of weights", True
+
+
+def startup_cap(ctx: Context) -> int:
+    """The longest start-up budget a fix writes (a larger estimate comes from a size to check)."""
+    try:
+        return max(60, min(int(ctx.param("startup-max-seconds")), INT32_MAX))
+    except (KeyError, TypeError, ValueError):
+        return 21600
+
+
+def other_accelerator(s: Server) -> str | None:
+    """A non-GPU accelerator the container requests (TPU, Neuron): no NCCL shared-memory traffic."""
+    for key in ACCELERATORS_WITHOUT_SHM:
+        for section in ("limits", "requests"):
+            if s.container.resource(section, key) is not None:
+                return key
+    return None
+
+
+def runtime_unresolved(s: Server) -> bool:
+    """A KServe predictor whose serving runtime fills the container and is not among the scanned objects:
+    its resources, volumes and probes are unknown here."""
+    flag = getattr(s.container, "runtime_unresolved", None)  # analysis's, once it lands
+    if isinstance(flag, bool):
+        return flag
+    if getattr(s.container, "runtime", None) is not None:
+        return False
+    c = s.container
+    return c.obj.kind == "InferenceService" and c.path[-1:] == ("model",) and not c.image
 
 
 def probe_budget(probe: dict[str, Any]) -> tuple[int, int, int, int]:
@@ -51,7 +125,7 @@ def probe_budget(probe: dict[str, Any]) -> tuple[int, int, int, int]:
 
 
 def threshold_for(need: float, delay: int, period: int) -> int:
-    return max(1, math.ceil(max(need - delay, 0) / period))
+    return min(INT32_MAX, max(1, math.ceil(max(need - delay, 0) / period)))
 
 
 def handler(probe: dict[str, Any]) -> tuple[str, Any] | None:

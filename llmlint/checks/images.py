@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from llmlint.checks import Context, check, make_fix
+from llmlint.checks.common import display_name
 from llmlint.model import AppendItem, Edit, Finding, Fix, RemoveItem, ReplaceInString, SetValue
 from llmlint.serving import flags as flagdata
 from llmlint.serving.frameworks import TGI, by_image, image_repository, strip_registry
@@ -140,16 +142,29 @@ def tgi_in_maintenance(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding("LLM007", c.obj, path, msg, container=c, fix=migration_fix(ctx, s))
 
 
+# A server release written into the repository's own name after the server's name
+# (``huggingface-text-generation-inference-cu124.2-3.ubuntu2204.py311``, ``vllm-0.6.3``): the image stays on
+# that release whatever ``latest`` of it points to. A model's version (``llama-3.1-8b``) is not one.
+_VERSION_IN_NAME = re.compile(
+    r"(?i)(text-generation-inference|tgi|vllm|sglang|tritonserver|triton|llama\.?cpp|ollama)"
+    r".*(?:^|[.\-_])v?\d+[.\-_]\d+(?:[.\-_]\d+)*(?=$|[.\-_])"
+)
+
+
+def version_in_name(repo: str) -> bool:
+    return bool(_VERSION_IN_NAME.search(repo.rsplit("/", 1)[-1]))
+
+
 @check("LLM008")
 def image_not_pinned(ctx: Context) -> Iterator[Finding]:
     pins = {str(k): str(v) for k, v in (ctx.param("image-pins") or {}).items()}
     for s in ctx.inference_servers():
         c = s.container
         image = c.image
-        if not image or "@" in image:
-            continue  # a digest pins the image
+        if not image or "@" in image or "$(" in image or "{{" in image:
+            continue  # a digest pins the image; a placeholder is not an image yet
         repo, tag = image_repository(image)
-        if tag not in (None, "latest"):
+        if tag not in (None, "latest") or version_in_name(repo):
             continue
         pin = pins.get(repo) or pins.get(strip_registry(repo))
         fix = None
@@ -162,8 +177,8 @@ def image_not_pinned(ctx: Context) -> Iterator[Finding]:
             )
         what = "the :latest tag" if tag else "no tag (that is :latest)"
         msg = (
-            f"{image} uses {what}: every restart may pull another server version, with other flags, defaults "
-            "and memory use — and nodes cache different versions; pin a version tag or a digest"
+            f"{image} ({display_name(s)}) has {what}: a restart may pull another server release with other "
+            "flags and defaults; pin a version tag or a digest"
         )
         yield ctx.finding("LLM008", c.obj, (*c.path, "image"), msg, container=c, fix=fix)
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from llmlint.checks import Context, check, make_fix
-from llmlint.checks.common import edit_value, where
+from llmlint.checks.common import display_name, edit_value, other_accelerator, runtime_unresolved, where
 from llmlint.graph.objects import Container, PodTemplate, as_map
 from llmlint.model import AppendItem, Edit, Finding, Fix, Path, SetValue
 from llmlint.serving import gpus
@@ -40,9 +40,8 @@ def gpu_memory_utilization_too_high(ctx: Context) -> Iterator[Finding]:
             suffix = where(origin, s)
             fix = make_fix("safe", f"set {f.name} to {new}{suffix}", edit_value(origin, f.value, new))
         msg = (
-            f"{f.name} {f.value}{suffix} leaves {100 - v * 100:.0f}% of GPU memory for the CUDA context, "
-            f"NCCL buffers, activations and sampling: the server is OOM-killed under load; use at most "
-            f"{target:.2f}"
+            f"{f.name} {f.value}{suffix} for {display_name(s)} leaves {100 - v * 100:.0f}% of GPU memory for "
+            f"CUDA, NCCL and activations: OOM under load (use at most {target:.2f})"
         )
         yield ctx.finding("LLM003", obj, path, msg, container=s.container, fix=fix, span=span)
 
@@ -92,38 +91,64 @@ def parallel_degree(s: Server) -> tuple[int, str, Path | None, tuple[int, int] |
     return 1, "", None, None
 
 
+def _mounted_anywhere(t: PodTemplate, name: str) -> bool:
+    return any(m.get("name") == name for c in t.all_containers() for _, m in c.mounts)
+
+
+def shm_fix(ctx: Context, s: Server, degree: int) -> tuple[list[Edit], str]:
+    """Edits that give the container a memory-backed /dev/shm, reusing a volume the pod already has."""
+    c, t = s.container, s.container.template
+    tgt = c.obj.target
+    size = shm_size(ctx, max(degree, s.gpus))
+    edits: list[Edit] = []
+    spare = [
+        (i, v)
+        for i, v in t.volumes
+        if "shm" in str(v.get("name", "")).lower() and not _mounted_anywhere(t, str(v.get("name")))
+    ]
+    ready = next(((i, v) for i, v in spare if memory_backed(v)), None)
+    disk = next(((i, v) for i, v in spare if "emptyDir" in v and not memory_backed(v)), None)
+    if ready is not None:
+        name = str(ready[1].get("name"))
+        desc = f"mount the memory-backed volume {name!r} at /dev/shm"
+    elif disk is not None:
+        i, v = disk
+        name = str(v.get("name"))
+        base = (*t.spec_path, "volumes", i, "emptyDir")
+        edits.append(SetValue(tgt, (*base, "medium"), "Memory"))
+        limit = as_map(v.get("emptyDir")).get("sizeLimit")
+        if not limit:
+            edits.append(SetValue(tgt, (*base, "sizeLimit"), size))
+        desc = f"make the unused emptyDir {name!r} memory-backed and mount it at /dev/shm"
+    else:
+        name = _free_name(t, "dshm")
+        volume = {"name": name, "emptyDir": {"medium": "Memory", "sizeLimit": size}}
+        vpath = (*t.spec_path, "volumes")
+        edits.append(
+            AppendItem(tgt, vpath, volume) if "volumes" in t.spec else SetValue(tgt, vpath, [volume])
+        )
+        desc = f"add an emptyDir volume {name!r} (medium: Memory, sizeLimit: {size}) mounted at /dev/shm"
+    mount = {"name": name, "mountPath": "/dev/shm"}
+    mpath = (*c.path, "volumeMounts")
+    edits.append(AppendItem(tgt, mpath, mount) if "volumeMounts" in c.data else SetValue(tgt, mpath, [mount]))
+    return edits, desc
+
+
 @check("LLM004")
 def missing_dev_shm(ctx: Context) -> Iterator[Finding]:
     for s in ctx.servers:
         degree, what, at, span = parallel_degree(s)
-        if degree <= 1:
+        if degree <= 1 or (s.gpus == 0 and other_accelerator(s)):
             continue
-        c, t = s.container, s.container.template
-        mount = shm_mount(c)
-        if mount is not None:
+        if runtime_unresolved(s):
+            continue  # the serving runtime KServe merges in may mount /dev/shm
+        c = s.container
+        if shm_mount(c) is not None:
             continue  # mounted: LLM016 judges the volume behind it
-        existing = next((v for _, v in t.volumes if memory_backed(v)), None)
-        edits: list[Edit] = []
-        if existing is not None:
-            name = str(existing.get("name"))
-            desc = f"mount the memory-backed volume {name!r} at /dev/shm"
-        else:
-            name = _free_name(t, "dshm")
-            size = shm_size(ctx, max(degree, s.gpus))
-            edits.append(
-                AppendItem(
-                    c.obj.target,
-                    (*t.spec_path, "volumes"),
-                    {"name": name, "emptyDir": {"medium": "Memory", "sizeLimit": size}},
-                )
-            )
-            desc = f"add an emptyDir volume {name!r} (medium: Memory, sizeLimit: {size}) mounted at /dev/shm"
-        edits.append(
-            AppendItem(c.obj.target, (*c.path, "volumeMounts"), {"name": name, "mountPath": "/dev/shm"})
-        )
+        edits, desc = shm_fix(ctx, s, degree)
         msg = (
-            f"{what} and no memory-backed /dev/shm: NCCL and the worker processes exchange tensors through "
-            "shared memory, and the container runtime's 64 MB default makes them crash or hang"
+            f"{display_name(s)} runs over {what} with no memory-backed /dev/shm: NCCL exchanges tensors there "
+            "and the runtime's 64 MB default makes workers crash or hang"
         )
         yield ctx.finding(
             "LLM004",
@@ -143,6 +168,9 @@ def shm_not_memory_backed(ctx: Context) -> Iterator[Finding]:
         mount = shm_mount(c)
         if mount is None:
             continue
+        degree, what, _, _ = parallel_degree(s)
+        if degree <= 1 or (s.gpus == 0 and other_accelerator(s)):
+            continue  # no tensor-parallel traffic goes through it: its backing changes nothing useful
         name = mount[1].get("name")
         vol = t.volume(str(name)) if name is not None else None
         if vol is None:
@@ -151,38 +179,36 @@ def shm_not_memory_backed(ctx: Context) -> Iterator[Finding]:
         if "hostPath" in v:
             continue  # the node's own /dev/shm
         vpath = (*t.spec_path, "volumes", vi)
-        ed = v.get("emptyDir")
+        model = display_name(s)
         if "emptyDir" not in v:
             kind = next((k for k in v if k != "name"), "?")
-            msg = (
-                f"/dev/shm is mounted from a {kind} volume: shared memory must be RAM, not a disk "
-                "(NCCL and PyTorch workers slow to a crawl or fail)"
-            )
+            msg = f"/dev/shm of {model} ({what}) is a {kind} volume, not RAM: NCCL traffic slows to a crawl or fails"
             yield ctx.finding("LLM016", c.obj, (*vpath, "name"), msg, container=c)
             continue
-        ed = as_map(ed)
+        ed = as_map(v.get("emptyDir"))
         medium, limit = ed.get("medium"), ed.get("sizeLimit")
         if medium == "Memory" and limit:
             continue
-        size = shm_size(ctx, max(parallel_degree(s)[0], s.gpus))
+        size = shm_size(ctx, max(degree, s.gpus))
         edits: list[Edit] = []
         base = (*vpath, "emptyDir")
         if medium != "Memory":
             edits.append(SetValue(c.obj.target, (*base, "medium"), "Memory"))
-            why = (
-                "a disk-backed emptyDir (no medium: Memory): tensors exchanged through it hit the node's disk"
+            msg = (
+                f"/dev/shm of {model} ({what}) is a disk-backed emptyDir (no medium: Memory): "
+                "NCCL's shared buffers hit the node's disk"
             )
         else:
-            why = (
-                "a memory-backed emptyDir without sizeLimit: it may grow to the node's memory and its pages count "
-                "against the container's memory limit, so a burst ends in OOMKilled or node pressure evictions"
+            msg = (
+                f"/dev/shm of {model} ({what}) has no sizeLimit: its pages count against the memory limit "
+                "and a burst ends in OOMKilled or evictions"
             )
         if not limit:
             edits.append(SetValue(c.obj.target, (*base, "sizeLimit"), size))
         fix = make_fix(
             "safe", f"set the /dev/shm volume to medium: Memory with sizeLimit: {limit or size}", *edits
         )
-        yield ctx.finding("LLM016", c.obj, (*vpath, "emptyDir"), f"/dev/shm is {why}", container=c, fix=fix)
+        yield ctx.finding("LLM016", c.obj, (*vpath, "emptyDir"), msg, container=c, fix=fix)
 
 
 def _gpu_of(ctx: Context, s: Server) -> tuple[gpus.Gpu, str] | None:
@@ -225,13 +251,12 @@ def model_exceeds_gpu_memory(ctx: Context) -> Iterator[Finding]:
             need *= 2
         c = s.container
         msg = (
-            f"{gb:.0f} GB of weights over {degree} GPU{'s' if degree > 1 else ''} is {per_gpu:.0f} GiB per GPU, but "
-            f"a {gpu.name} ({source}) holds {gpu.memory_gib:g} GiB × {util:.2f} = {usable:.0f} GiB: the server "
-            "fails at start with CUDA out of memory, before any KV cache"
+            f"{display_name(s)} needs {per_gpu:.0f} GiB of weights per GPU over {degree}, but a {gpu.name} "
+            f"({source}) gives {gpu.memory_gib:g} GiB × {util:.2f} = {usable:.0f} GiB: CUDA out of memory at start"
         )
         fix = _tp_fix(s, need) if need <= 8 and s.pp == 1 else None
         if fix is None and need > 8:
-            msg += "; no single node of that GPU holds it: quantize (AWQ/FP8) or serve it multi-node"
+            msg += "; no single node holds it"
         tp = s.flag("tp")
         obj, path, span = tp.anchor() if tp is not None else (c.obj, (*c.path, "image"), None)
         yield ctx.finding("LLM011", obj, path, msg, container=c, fix=fix, span=span)
@@ -283,10 +308,8 @@ def max_model_len_unset(ctx: Context) -> Iterator[Finding]:
                 AppendItem(c.obj.target, (*c.path, "args"), f"{flag}={target}"),
             )
         msg = (
-            f"{s.model()} supports {ctx_len:,} tokens and no --max-model-len is set: vLLM sizes for the full "
-            "context and refuses to start when the KV cache cannot hold one such sequence "
-            '("max seq len … is larger than the maximum number of tokens that can be stored in KV cache"), '
-            "or starves batching; cap it at what your traffic needs"
+            f"{display_name(s)} supports {ctx_len:,} tokens and no --max-model-len is set: vLLM refuses to start "
+            "if the KV cache cannot hold one such sequence"
         )
         mf = s.flag("model")
         if mf is not None:

@@ -7,13 +7,26 @@ from collections.abc import Iterator
 from typing import Any
 
 from llmlint.checks import Context, check, make_fix
-from llmlint.checks.common import PROBES, handler, probe_budget, startup_need, threshold_for
+from llmlint.checks.common import (
+    PROBES,
+    display_name,
+    handler,
+    probe_budget,
+    startup_cap,
+    startup_estimate,
+    threshold_for,
+)
 from llmlint.graph.objects import Container, as_int
 from llmlint.model import Finding, SetValue
 
 
+def _seconds(need: float, cap: int) -> str:
+    return f"more than {cap}" if need > cap else f"{need:.0f}"
+
+
 @check("LLM001")
 def missing_startup_probe(ctx: Context) -> Iterator[Finding]:
+    cap = startup_cap(ctx)
     for s in ctx.inference_servers():
         c = s.container
         if c.probe("startupProbe") is not None:
@@ -21,35 +34,44 @@ def missing_startup_probe(ctx: Context) -> Iterator[Finding]:
         live, ready = c.probe("livenessProbe"), c.probe("readinessProbe")
         if live is None and ready is None:
             continue
-        need, why = startup_need(ctx, s)
+        need, facts, _known = startup_estimate(ctx, s)
+        name = display_name(s)
+        live_budget = probe_budget(live)[0] if live is not None else 0
+        ready_budget = probe_budget(ready)[0] if ready is not None else 0
+        secs = _seconds(need, cap)
         if live is not None:
-            budget = probe_budget(live)[0]
+            if live_budget >= need:
+                continue  # liveness already outlasts the load: nothing kills the loading model
             key = "livenessProbe"
             msg = (
-                f"livenessProbe without a startupProbe restarts the container after about {budget} s, but {why}: "
-                "the pod crash-loops before the model is loaded"
+                f"livenessProbe restarts {name} after {live_budget} s but loading needs about {secs} s ({facts}) "
+                "and there is no startupProbe: a crash loop"
             )
         else:
             key = "readinessProbe"
             msg = (
-                f"readinessProbe without a startupProbe: {why}, and nothing tells Kubernetes the server is "
-                "still starting (a liveness probe added later kills it; rollouts and alerts read a loading "
-                "model as a failing one)"
+                f"{name} has a readinessProbe but no startupProbe, and loading takes about {secs} s ({facts})"
             )
         probe = live if live is not None else ready
         assert probe is not None
-        h = handler(ready or {}) or handler(probe)
+        source, h = "readinessProbe", handler(ready or {})
+        if h is None:
+            source, h = key, handler(probe)
         fix = None
-        if h is not None:
+        if need > cap:
+            msg += f"; no fix: an estimate over {cap} s needs a check of the model size"
+        elif h is not None:
             period = 10
-            new = {
-                h[0]: copy.deepcopy(h[1]),
-                "periodSeconds": period,
-                "failureThreshold": threshold_for(need, 0, period),
-            }
+            # never shorter than what the author allowed already, nor than the load itself
+            target = max(need, live_budget, ready_budget)
+            n = threshold_for(target, 0, period)
+            new: dict[str, Any] = {h[0]: copy.deepcopy(h[1]), "periodSeconds": period, "failureThreshold": n}
+            timeout = as_int((c.probe(source) or {}).get("timeoutSeconds"))
+            if timeout is not None and timeout > 1:
+                new["timeoutSeconds"] = timeout
             fix = make_fix(
                 "safe",
-                f"add a startupProbe on the {key}'s {h[0]} handler allowing {new['failureThreshold'] * period} s",
+                f"add a startupProbe on the {source}'s {h[0]} handler allowing {n * period} s ({period} × {n})",
                 SetValue(c.obj.target, (*c.path, "startupProbe"), new),
             )
         yield ctx.finding("LLM001", c.obj, (*c.path, key), msg, container=c, fix=fix)
@@ -57,27 +79,32 @@ def missing_startup_probe(ctx: Context) -> Iterator[Finding]:
 
 @check("LLM002")
 def startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
+    cap = startup_cap(ctx)
     for s in ctx.inference_servers():
         c = s.container
         probe = c.probe("startupProbe")
         if probe is None:
             continue
         budget, delay, period, failures = probe_budget(probe)
-        need, why = startup_need(ctx, s)
+        need, facts, _known = startup_estimate(ctx, s)
         if budget >= need:
             continue
-        n = threshold_for(need, delay, period)
         path = (*c.path, "startupProbe")
         at = (*path, "failureThreshold") if "failureThreshold" in probe else path
         msg = (
-            f"startupProbe allows {budget} s ({delay} + {period} × {failures}) but {why}: "
-            f"the container is restarted before it is ready"
+            f"startupProbe allows {budget} s ({delay} + {period} × {failures}) but {display_name(s)} needs about "
+            f"{_seconds(need, cap)} s to load ({facts}): it is restarted before it is ready"
         )
-        fix = make_fix(
-            "safe",
-            f"raise startupProbe.failureThreshold to {n} ({delay} + {period} × {n} = {delay + period * n} s)",
-            SetValue(c.obj.target, (*path, "failureThreshold"), n),
-        )
+        fix = None
+        if need > cap:
+            msg += f"; no fix: an estimate over {cap} s needs a check of the model size"
+        else:
+            n = threshold_for(need, delay, period)
+            fix = make_fix(
+                "safe",
+                f"raise startupProbe.failureThreshold to {n} ({delay} + {period} × {n} = {delay + period * n} s)",
+                SetValue(c.obj.target, (*path, "failureThreshold"), n),
+            )
         yield ctx.finding("LLM002", c.obj, at, msg, container=c, fix=fix)
 
 
