@@ -360,7 +360,7 @@ def relocate(findings: list[Finding], errors: list[InputError], loaded: list[Loa
         ld = rendered.get(f.target.source)
         if ld is None or ld.chart is None or ld.template is None:
             continue
-        _place(f, ld.chart, ld.template)
+        _place(f, ld.chart, ld.template, ld)
     for e in errors:
         ld = rendered.get(e.file or "")
         if (
@@ -382,7 +382,7 @@ def _relocate_error(e: InputError, session: ChartSession, key: str) -> None:
     e.message = f"{e.message} (in the rendered chart)"
 
 
-def _place(f: Finding, session: ChartSession, key: str) -> None:
+def _place(f: Finding, session: ChartSession, key: str, ld: Loaded) -> None:
     path = (*f.target.prefix, *f.path)
     origins = session.origins(key, f.target.doc_index, path)
     hit = _origin_at(origins, f.span) if origins else None
@@ -416,7 +416,8 @@ def _place(f: Finding, session: ChartSession, key: str) -> None:
             if "ALL" in ids or f.rule in ids:
                 f.suppressed = True
     if f.fix is not None:
-        f.fix = _moved_fix(f, f.fix, session, key, hit)
+        moved = _moved_fix(f, f.fix, session, key, hit)
+        f.fix = moved if moved is not None else _template_fix(f.fix, session, key, ld)
 
 
 def _edits_node(fix: Fix, target: Target, path: Path) -> bool:
@@ -537,6 +538,110 @@ def _same(a: str, b: str) -> bool:
     return all(
         x == y or (i % 2 == 1 and float(x) == float(y)) for i, (x, y) in enumerate(zip(pa, pb, strict=True))
     )
+
+
+def _template_fix(fix: Fix, session: ChartSession, key: str, ld: Loaded) -> Fix | None:
+    """The fix as a diff of the template, when every line it edits is plain YAML there (and written
+    once) and every insertion lands at a line the template writes as is; else None."""
+    from llmlint.fixes.diff import unified
+    from llmlint.fixes.patch import EditError
+    from llmlint.fixes.text import Splice, splice_text, splices, verify
+
+    if any(e.target.source != ld.source.name for e in fix.edits):
+        return None
+    docs = {d.index: d for d in ld.documents}
+    try:
+        parts = splices(ld.source, docs, fix)
+        verify(ld.source, docs, splice_text(ld.source.text, parts), fix.edits, parts)
+    except EditError:
+        return None
+    template = session.template_text(key)
+    mapper = _OffsetMap(session, key, ld.source.text, template)
+    moved: list[Splice] = []
+    for part in parts:
+        a = mapper.offset(part.start)
+        b = a if part.end == part.start else mapper.offset(part.end)
+        if a is None or b is None or template[a:b] != ld.source.text[part.start : part.end]:
+            return None
+        if part.end > part.start and not mapper.plain_between(part.start, part.end):
+            return None
+        moved.append(Splice(a, b, part.text, part.depth, part.order))
+    if not moved:
+        return None
+    after = splice_text(template, moved)
+    name = session.shown(key)
+    return Fix(
+        fix.safety,
+        f"{fix.description} (in the template {name}: apply the diff)",
+        [],
+        diff=unified(name, template, after),
+        redact=list(fix.redact),
+    )
+
+
+class _OffsetMap:
+    """Offsets of the rendered text → offsets of the template, where the template writes the text as is."""
+
+    def __init__(self, session: ChartSession, key: str, rendered: str, template: str) -> None:
+        self.session, self.key = session, key
+        self.r_lines = rendered.split("\n")
+        self.t_lines = template.split("\n")
+        self.r_starts = _starts(self.r_lines)
+        self.t_starts = _starts(self.t_lines)
+        counts: dict[int, int] = {}
+        for i in range(len(self.r_lines)):
+            t = session.line_of(key, i + 1) or 0
+            counts[t] = counts.get(t, 0) + 1
+        self.once = {t for t, n in counts.items() if n == 1 and t}
+
+    def _line(self, off: int) -> tuple[int, int]:
+        import bisect
+
+        i = bisect.bisect_right(self.r_starts, off) - 1
+        return i, off - self.r_starts[i]
+
+    def offset(self, off: int) -> int | None:
+        i, col = self._line(off)
+        if col == 0 and i > 0:  # the start of a line is just after the end of the one before
+            before = self._end_offset(i - 1)
+            if before is not None:
+                return before + 1
+        return self._offset(i, col)
+
+    def _end_offset(self, i: int) -> int | None:
+        return self._offset(i, len(self.r_lines[i]))
+
+    def _offset(self, i: int, col: int) -> int | None:
+        t = self.session.line_of(self.key, i + 1)
+        if not t or t not in self.once:
+            return None
+        r, tl = self.r_lines[i], self.t_lines[t - 1]
+        if r == tl:
+            return self.t_starts[t - 1] + col
+        action = tl.find("{{")
+        if col == len(r) and action >= 0:  # the end of a one-line expression: the end of its line
+            return self.t_starts[t - 1] + len(tl)
+        if action >= 0 and col <= action and r[:col] == tl[:col]:
+            return self.t_starts[t - 1] + col
+        return None
+
+    def plain_between(self, a: int, b: int) -> bool:
+        i, _ = self._line(a)
+        j, _ = self._line(b)
+        base = self.session.line_of(self.key, i + 1)
+        for k in range(i, j + 1):
+            t = self.session.line_of(self.key, k + 1)
+            if not t or not base or t != base + (k - i) or self.t_lines[t - 1] != self.r_lines[k]:
+                return False
+        return True
+
+
+def _starts(lines: list[str]) -> list[int]:
+    out, pos = [], 0
+    for line in lines:
+        out.append(pos)
+        pos += len(line) + 1
+    return out
 
 
 # ---- after a fix: render again -------------------------------------------------------------------
