@@ -143,9 +143,59 @@ def output_options(fn: Any) -> Any:
     return fn
 
 
+def helm_options(fn: Any) -> Any:
+    """``helm template``'s options for charts among the PATHS (stored for llmlint.helm; no Helm import)."""
+
+    def store(attr: str) -> Any:
+        def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+            from llmlint.helm import OPTIONS
+
+            if value:
+                setattr(OPTIONS, attr, list(value) if isinstance(value, tuple) else value)
+
+        return callback
+
+    opts = [
+        click.option(
+            "--values",
+            "-f",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            expose_value=False,
+            callback=store("values"),
+            help="Helm: a values file for charts (repeatable; later wins).",
+        ),
+        click.option(
+            "--set",
+            "set_",
+            multiple=True,
+            metavar="KEY=VALUE",
+            expose_value=False,
+            callback=store("set"),
+            help="Helm: set a chart value (repeatable).",
+        ),
+        click.option(
+            "--release-name",
+            expose_value=False,
+            callback=store("release"),
+            help="Helm: the release name charts render with (default release-name).",
+        ),
+        click.option(
+            "--namespace",
+            expose_value=False,
+            callback=store("namespace"),
+            help="Helm: the namespace charts render into (default default).",
+        ),
+    ]
+    for o in reversed(opts):
+        fn = o(fn)
+    return fn
+
+
 @main.command(short_help="Lint manifests: files, directories, or - for stdin.")
 @click.argument("paths", nargs=-1)
 @output_options
+@helm_options
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place (stdin: the stream goes to stdout).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe (with --fix or --diff).")

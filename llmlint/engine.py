@@ -27,7 +27,7 @@ from llmlint.manifest.loader import (
 )
 from llmlint.manifest.positions import line_col_of, locate, substring_offset
 from llmlint.model import SEVERITY_RANK, Finding, InputError
-from llmlint.sources.files import FileRef, discover
+from llmlint.sources.files import ChartRef, FileRef, discover
 
 IGNORE_ANNOTATION = "llmlint.io/ignore"
 _IGNORE_COMMENT = re.compile(r"#\s*llmlint:\s*ignore\[([A-Za-z0-9_,\s-]*)\]")
@@ -103,9 +103,20 @@ def read_inputs(
     errors: list[InputError] = []
     files = 0
     cwd = os.getcwd()
+    charts: set[str] = set()
     for item in discover([p for p in paths if p != "-"], settings.exclude, cwd):
         if isinstance(item, InputError):
             errors.append(item)
+            continue
+        if isinstance(item, ChartRef):  # helm: a chart is rendered (llmlint.helm), once
+            if item.path not in charts:
+                charts.add(item.path)
+                from llmlint.helm.chart import read_chart
+
+                chart_loaded, chart_errors = read_chart(item.path, item.name, settings.prefilter)
+                files += len(chart_loaded)
+                loaded.extend(chart_loaded)
+                errors.extend(chart_errors)
             continue
         files += 1
         loaded_one = load_file(item, settings)
@@ -143,6 +154,10 @@ def analyse(
     errors: list[InputError] | None = None,
     files: int = 0,
 ) -> ScanResult:
+    if any(getattr(ld, "chart", None) is not None for ld in loaded):  # helm: render again after a fix
+        from llmlint.helm.chart import refresh
+
+        loaded = refresh(loaded)
     docs = [d for ld in loaded for d in ld.documents]
     graph = build(docs, extra)
     docs += _parse_deferred(graph, loaded)
@@ -173,6 +188,10 @@ def analyse(
         f.suppressed = _suppressed(
             f, by_target.get(f.target), doc_index.get((f.target.source, f.target.doc_index))
         )
+    if any(getattr(ld, "chart", None) is not None for ld in loaded):  # helm: point into the chart
+        from llmlint.helm.chart import relocate
+
+        relocate(findings, graph.errors, loaded)
     findings = _dedupe(findings)
     findings.sort(key=Finding.sort_key)
     all_errors = list(errors or []) + graph.errors

@@ -38,6 +38,26 @@ class FileRef(NamedTuple):
     name: str  # to show: relative to the working directory when inside it
 
 
+class ChartRef(NamedTuple):
+    """A Helm chart (a directory with ``Chart.yaml``): rendered, never read as raw YAML (llmlint.helm)."""
+
+    path: str
+    name: str
+
+
+def chart_root(path: str) -> str | None:
+    """The outermost chart directory holding ``path`` (a subchart belongs to its parent), if any."""
+    found = None
+    d = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+    while True:
+        if os.path.isfile(os.path.join(d, "Chart.yaml")):
+            found = d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return found
+        d = parent
+
+
 def printable(name: str) -> str:
     """``name`` safe to print on one line: control and format characters (a newline, an RTL override)
     and undecodable bytes are shown as escapes. A file named ``"x\n::error::…"`` would otherwise write
@@ -77,7 +97,7 @@ def _excluded(name: str, patterns: Iterable[str]) -> bool:
 
 def discover(
     paths: Iterable[str], exclude: Iterable[str] = (), cwd: str | None = None
-) -> Iterator[FileRef | InputError]:
+) -> Iterator[FileRef | ChartRef | InputError]:
     """Files to scan, in a stable order; each real file once, symlink loops never followed twice."""
     cwd = cwd or os.getcwd()
     exclude = list(exclude)
@@ -85,6 +105,10 @@ def discover(
     for given in paths:
         if not os.path.lexists(given):
             yield InputError(printable(given), None, "no such file or directory")
+            continue
+        chart = chart_root(given)  # helm: a chart, or a file inside one, is the chart rendered
+        if chart is not None:
+            yield ChartRef(chart, display_name(chart, cwd))  # the engine reads each chart once
             continue
         if os.path.isdir(given):
             yield from _walk(given, exclude, cwd, seen)
@@ -119,7 +143,7 @@ def _boundary(top: str, cwd: str) -> str:
 
 def _walk(
     top: str, exclude: list[str], cwd: str, seen: set[tuple[int, int]]
-) -> Iterator[FileRef | InputError]:
+) -> Iterator[FileRef | ChartRef | InputError]:
     from llmlint.sources.gitignore import Ignorer
 
     visited_dirs: set[tuple[int, int]] = set()
@@ -140,6 +164,9 @@ def _walk(
             entries = sorted(os.scandir(d), key=lambda e: e.name)
         except OSError as exc:
             yield InputError(display_name(d, cwd), None, f"cannot read directory: {exc.strerror or exc}")
+            continue
+        if any(e.name == "Chart.yaml" for e in entries):  # helm: the chart is rendered, not walked
+            yield ChartRef(d, display_name(d, cwd))
             continue
         subdirs: list[str] = []
         for entry in entries:

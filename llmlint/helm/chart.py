@@ -1,0 +1,776 @@
+"""A chart read for a scan: rendered once, its findings placed in the chart's files, its fixes moved there.
+
+Reading (:func:`read_chart`) renders the chart with the user's values and hands the engine one source per
+rendered template, named after the template file (never written: ``path`` is None), plus the values files
+(the chart's own, its subcharts', the ``--values`` files) so that fixes can edit them.
+
+Placing (:func:`relocate`, run by the engine after the rules) decides for each finding where its value is
+written. The chart is rendered a second time with every scalar of the values replaced by a marker
+(``zzllm7zz``); a rendered node whose marked twin holds markers, and whose real text is exactly the
+marked text with each marker read back as its value, comes from those values keys: the finding points
+at that key in the values file that sets it (the user's file before the chart's own) and names it.
+Otherwise it points at the template line that wrote the node (:mod:`llmlint.helm.lines`). A fix whose
+edited value comes from a values key becomes an edit of that key (the chart is rendered again to check
+it lands); a fix that would change the template is kept only when the lines it touches are plain YAML
+in the template, as a diff of the template; any other fix is dropped.
+
+When a fix has changed a values file, :func:`refresh` (run by the engine before the graph is built)
+renders the chart again from the new text, so the fix loop's rescan sees the chart as deployed.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from llmlint.helm import OPTIONS, HelmOptions
+from llmlint.helm import render as engine
+from llmlint.helm.lines import line_map
+from llmlint.manifest.loader import Document, Loaded, SourceText, iter_documents, load, read_file
+from llmlint.manifest.positions import locate
+from llmlint.model import Finding, Fix, InputError, ObjectRef, Path, ReplaceInString, SetValue, Target
+from llmlint.sources.files import display_name
+
+_MARK = re.compile(r"zzllm(\d+)zz")
+_IGNORE = re.compile(r"#\s*llmlint:\s*ignore\[([A-Za-z0-9_,\s]+)\]")
+NOT_MANIFESTS = ("NOTES.txt",)
+
+
+@dataclass(eq=False)
+class ValuesFile:
+    name: str  # as shown
+    path: str
+    source: SourceText
+    data: dict[str, Any]
+    prefix: Path = ()  # where its keys sit in the parent chart's values (a subchart's own values.yaml)
+    user: bool = False  # given with --values
+
+
+@dataclass(eq=False)
+class ChartLoaded(Loaded):
+    """A loaded source that belongs to a chart: a rendered template (``template`` set) or a values file."""
+
+    chart: ChartSession | None = None
+    template: str | None = None  # the render's key, e.g. ``vllm/templates/deployment.yaml``
+
+
+@dataclass(eq=False)
+class Origin:
+    """A values key a rendered scalar (or part of it) was written from."""
+
+    file: ValuesFile | None  # None: --set
+    key: Path  # in the file (without the subchart prefix)
+    full: Path  # in the chart's values
+    value: Any
+    start: int  # where it lands in the rendered string
+    end: int
+
+    def label(self) -> str:
+        out = ""
+        for step in self.key:
+            if isinstance(step, int):
+                out += f"[{step}]"
+            else:
+                esc = str(step).replace(".", "\\.")
+                out += f".{esc}" if out else esc
+        return out
+
+
+@dataclass(eq=False)
+class ChartSession:
+    chart_dir: str
+    name: str  # as shown
+    options: HelmOptions
+    cwd: str
+    values_files: list[ValuesFile] = field(default_factory=list)
+    set_data: dict[str, Any] = field(default_factory=dict)
+    rendered: dict[str, str] = field(default_factory=dict)
+    _marked: dict[str, str] | None = None
+    _marks: dict[int, tuple[Path, Any]] = field(default_factory=dict)
+    _maps: dict[str, list[int]] = field(default_factory=dict)
+    _templates: dict[str, str] = field(default_factory=dict)
+
+    # ---- reading ---------------------------------------------------------------------------------
+
+    def file_of(self, key: str) -> str:
+        """The file on disk of a render key (``<chart>/templates/x.yaml``)."""
+        rest = key.split("/", 1)[1] if "/" in key else key
+        return os.path.join(self.chart_dir, *rest.split("/"))
+
+    def shown(self, key: str) -> str:
+        return display_name(self.file_of(key), self.cwd)
+
+    def user_values(self, texts: dict[str, str] | None = None) -> dict[str, Any]:
+        """The values handed to Helm: the chart's own file (so that an edit of it counts), then the
+        ``--values`` files, then ``--set``; the chart's defaults under them are Helm's."""
+        merged: dict[str, Any] = {}
+        for vf in self.values_files:
+            data = vf.data
+            if texts and vf.name in texts:
+                data = _yaml_mapping(texts[vf.name])
+            if vf.prefix:
+                for step in reversed(vf.prefix):
+                    data = {str(step): data}
+            _merge(merged, copy.deepcopy(data))
+        _merge(merged, copy.deepcopy(self.set_data))
+        return merged
+
+    def render(self, values: dict[str, Any]) -> dict[str, str]:
+        return engine.render(self.chart_dir, values, self.options.release, self.options.namespace)
+
+    # ---- where a rendered line comes from -----------------------------------------------------------
+
+    def template_text(self, key: str) -> str:
+        if key not in self._templates:
+            try:
+                with open(self.file_of(key), encoding="utf-8") as fh:
+                    self._templates[key] = fh.read()
+            except (OSError, UnicodeDecodeError):
+                self._templates[key] = ""
+        return self._templates[key]
+
+    def line_of(self, key: str, rendered_line: int) -> int | None:
+        """1-based template line that wrote 1-based ``rendered_line`` of ``key``'s render."""
+        if key not in self._maps:
+            self._maps[key] = line_map(self.template_text(key), self.rendered.get(key, ""))
+        m = self._maps[key]
+        if 1 <= rendered_line <= len(m) and m[rendered_line - 1]:
+            return m[rendered_line - 1]
+        return None
+
+    # ---- where a rendered value comes from ----------------------------------------------------------
+
+    def _marked_render(self) -> dict[str, str]:
+        if self._marked is not None:
+            return self._marked
+        self._marked = {}
+        full = self._defaults()
+        _merge(full, self.user_values())
+        for kinds in ((str, int, float), (str,)):
+            self._marks = {}
+            marked = self._mark(full, (), kinds)
+            try:
+                self._marked = self.render(marked)
+                break
+            except (engine.RenderFailed, engine.EngineMissing):
+                continue  # a template computes with a number: mark strings only, then give up
+        return self._marked
+
+    def _defaults(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for vf in self.values_files:
+            if vf.user:
+                continue
+            data: Any = copy.deepcopy(vf.data)
+            for step in reversed(vf.prefix):
+                data = {str(step): data}
+            _merge(out, data)
+        return out
+
+    def _mark(self, data: Any, path: Path, kinds: tuple[type, ...]) -> Any:
+        if isinstance(data, dict):
+            return {k: self._mark(v, (*path, k), kinds) for k, v in data.items()}
+        if isinstance(data, list):
+            return [self._mark(v, (*path, i), kinds) for i, v in enumerate(data)]
+        if isinstance(data, bool) or not isinstance(data, kinds) or data == "":
+            return data
+        n = len(self._marks)
+        self._marks[n] = (path, data)
+        return f"zzllm{n}zz"
+
+    def origins(self, key: str, doc_index: int, path: Path) -> list[Origin] | None:
+        """The values keys the scalar at ``path`` of rendered document ``doc_index`` is written from
+        (None: not a scalar, or not (only) from values)."""
+        real = _node(self.rendered.get(key, ""), doc_index, path)
+        if not isinstance(real, yaml.ScalarNode):
+            return None
+        marked = _node(self._marked_render().get(key, ""), doc_index, path)
+        if not isinstance(marked, yaml.ScalarNode) or not _MARK.search(marked.value):
+            return None
+        out: list[Origin] = []
+        text = ""
+        pos = 0
+        for m in _MARK.finditer(marked.value):
+            text += marked.value[pos : m.start()]
+            mark = self._marks.get(int(m.group(1)))
+            if mark is None:
+                return None
+            full, value = mark
+            shown = _go_string(value)
+            file, fkey = self._source_of(full)
+            out.append(Origin(file, fkey, full, value, len(text), len(text) + len(shown)))
+            text += shown
+            pos = m.end()
+        text += marked.value[pos:]
+        return out if text == real.value else None
+
+    def _source_of(self, full: Path) -> tuple[ValuesFile | None, Path]:
+        if _has(self.set_data, full):
+            return None, full
+        for vf in reversed(self.values_files):
+            n = len(vf.prefix)
+            if tuple(full[:n]) == vf.prefix and _has(vf.data, full[n:]):
+                return vf, tuple(full[n:])
+        return None, full
+
+
+# ---- reading a chart -------------------------------------------------------------------------------
+
+
+def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loaded], list[InputError]]:
+    """Render the chart at ``path``; its templates as sources, its values files, and the errors."""
+    cwd = os.getcwd()
+    chart_dir = os.path.abspath(path)
+    session = ChartSession(chart_dir, name, OPTIONS, cwd)
+    chart_yaml = os.path.join(chart_dir, "Chart.yaml")
+    errors: list[InputError] = []
+    if not engine.available():
+        why = "Helm chart: rendering it needs Helm's engine"
+        try:
+            engine._sdk()
+        except engine.EngineMissing as exc:
+            why += f": {exc}"
+        return [], [InputError(display_name(chart_yaml, cwd), None, why)]
+    for vf_path, prefix in _chart_values(chart_dir):
+        vf = _values_file(vf_path, prefix, False, cwd, errors)
+        if vf is not None:
+            session.values_files.append(vf)
+    for given in OPTIONS.values:
+        vf = _values_file(given, (), True, cwd, errors)
+        if vf is not None:
+            session.values_files.append(vf)
+    for expr in OPTIONS.set:
+        try:
+            _merge(session.set_data, engine.parse_set(expr))
+        except engine.RenderFailed as exc:
+            errors.append(InputError(None, None, str(exc)))
+    if errors:
+        return [], errors
+    for dep in engine.missing_dependencies(chart_dir):
+        errors.append(
+            InputError(
+                display_name(chart_yaml, cwd),
+                _line_of_text(chart_yaml, f"name: {dep.get('name')}"),
+                f"dependency {dep.get('name')!r} {dep.get('version') or ''} is {dep.get('status')} in charts/ "
+                f"(not fetched): run `helm dependency build {name}`",
+            )
+        )
+    return _rendered(session, None, prefilter, errors)
+
+
+def _rendered(
+    session: ChartSession, texts: dict[str, str] | None, prefilter: bool, errors: list[InputError]
+) -> tuple[list[Loaded], list[InputError]]:
+    values: list[Loaded] = []
+    for vf in session.values_files:
+        if texts and vf.name in texts:
+            src = SourceText(
+                vf.name,
+                vf.path,
+                texts[vf.name],
+                vf.source.bom,
+                vf.source.newline,
+                False,
+                vf.source.raw,
+                vf.source.mode,
+            )
+            vf.source, vf.data = src, _yaml_mapping(src.text)
+        values.append(_as_chart_loaded(load(vf.source, prefilter=False), session, None))
+    try:
+        session.rendered = session.render(session.user_values())
+    except engine.RenderFailed as exc:
+        where = session.shown(exc.template) if exc.template else session.name
+        return values, [
+            *errors,
+            InputError(where, exc.line, f"Helm could not render the chart: {exc}", exc.column),
+        ]
+    out: list[Loaded] = []
+    for key, text in sorted(session.rendered.items()):
+        if key.endswith(NOT_MANIFESTS) or not text.strip():
+            continue
+        src = SourceText(session.shown(key), None, text)
+        ld = _as_chart_loaded(load(src, prefilter=prefilter), session, key)
+        for e in ld.errors:
+            _relocate_error(e, session, key)
+        out.append(ld)
+        errors.extend(ld.errors)
+    return [*out, *values], errors
+
+
+def _as_chart_loaded(ld: Loaded, session: ChartSession, key: str | None) -> ChartLoaded:
+    return ChartLoaded(ld.source, ld.documents, ld.errors, ld.deferred, chart=session, template=key)
+
+
+def _chart_values(chart_dir: str, prefix: Path = ()) -> list[tuple[str, Path]]:
+    """``values.yaml`` of the chart and of every unpacked subchart under ``charts/`` (with its key)."""
+    out: list[tuple[str, Path]] = []
+    own = os.path.join(chart_dir, "values.yaml")
+    if os.path.isfile(own):
+        out.append((own, prefix))
+    sub = os.path.join(chart_dir, "charts")
+    if os.path.isdir(sub):
+        for entry in sorted(os.listdir(sub)):
+            d = os.path.join(sub, entry)
+            if os.path.isfile(os.path.join(d, "Chart.yaml")):
+                meta = _yaml_mapping(_read(os.path.join(d, "Chart.yaml")))
+                key = _alias(chart_dir, str(meta.get("name") or entry))
+                out = _chart_values(d, (*prefix, key)) + out
+    return out
+
+
+def _alias(chart_dir: str, name: str) -> str:
+    meta = _yaml_mapping(_read(os.path.join(chart_dir, "Chart.yaml")))
+    for dep in meta.get("dependencies") or []:
+        if isinstance(dep, dict) and dep.get("name") == name and dep.get("alias"):
+            return str(dep["alias"])
+    return name
+
+
+def _values_file(
+    path: str, prefix: Path, user: bool, cwd: str, errors: list[InputError]
+) -> ValuesFile | None:
+    name = display_name(path, cwd)
+    src = read_file(path, name)
+    if isinstance(src, InputError):
+        errors.append(src)
+        return None
+    try:
+        data = yaml.safe_load(src.text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        errors.append(InputError(name, mark.line + 1 if mark else None, f"invalid values file: {exc}"))
+        return None
+    if data is not None and not isinstance(data, dict):
+        errors.append(InputError(name, 1, "a values file must be a mapping"))
+        return None
+    return ValuesFile(name, path, src, data or {}, prefix, user)
+
+
+# ---- after the rules: findings and errors placed in the chart --------------------------------------
+
+
+def relocate(findings: list[Finding], errors: list[InputError], loaded: list[Loaded]) -> None:
+    rendered = {ld.source.name: ld for ld in loaded if isinstance(ld, ChartLoaded) and ld.template}
+    for f in findings:
+        ld = rendered.get(f.target.source)
+        if ld is None or ld.chart is None or ld.template is None:
+            continue
+        _place(f, ld.chart, ld.template, ld)
+    for e in errors:
+        ld = rendered.get(e.file or "")
+        if (
+            ld is not None
+            and ld.chart is not None
+            and ld.template is not None
+            and not getattr(e, "_helm", False)
+        ):
+            _relocate_error(e, ld.chart, ld.template)
+
+
+def _relocate_error(e: InputError, session: ChartSession, key: str) -> None:
+    if getattr(e, "_helm", False):
+        return
+    e._helm = True  # type: ignore[attr-defined]
+    if e.line is not None:
+        e.line = session.line_of(key, e.line)
+        e.column = None
+    e.message = f"{e.message} (in the rendered chart)"
+
+
+def _place(f: Finding, session: ChartSession, key: str, ld: Loaded) -> None:
+    path = (*f.target.prefix, *f.path)
+    origins = session.origins(key, f.target.doc_index, path)
+    hit = _origin_at(origins, f.span) if origins else None
+    if hit is not None and f.fix is not None and not _edits_node(f.fix, f.target, f.path):
+        hit = None  # the value only anchors the finding; what is wrong (and fixed) is in the template
+    rendered_line, rendered_col = f.line, f.column
+    if hit is not None and hit.file is not None:
+        vf = hit.file
+        doc = _values_doc(vf)
+        loc = locate(doc, hit.key) if doc is not None else None
+        f.file = vf.name
+        if loc is not None and loc.depth == len(hit.key):
+            f.line, f.column = loc.line_col(use_key=False)
+        f.message = f"{f.message} (values key {hit.label()})"
+        line_text = _line(vf.source.text, f.line)
+    else:
+        if hit is not None:
+            f.message = f"{f.message} (from --set {hit.label()})"
+        tline = session.line_of(key, rendered_line or 0)
+        f.line = tline
+        line_text = _line(session.template_text(key), tline)
+        rline = _line(session.rendered.get(key, ""), rendered_line)
+        if tline is None or rline is None or line_text is None:
+            f.column = None
+        elif line_text.rstrip() != rline.rstrip():
+            action = line_text.find("{{")
+            f.column = min(rendered_col or 1, action + 1) if action >= 0 else rendered_col
+    if line_text is not None and not f.suppressed:
+        for m in _IGNORE.finditer(line_text):
+            ids = {s.strip().upper() for s in m.group(1).split(",")}
+            if "ALL" in ids or f.rule in ids:
+                f.suppressed = True
+    if f.fix is not None:
+        moved = _moved_fix(f, f.fix, session, key, hit)
+        f.fix = moved if moved is not None else _template_fix(f.fix, session, key, ld)
+
+
+def _edits_node(fix: Fix, target: Target, path: Path) -> bool:
+    return any(
+        isinstance(e, SetValue | ReplaceInString) and e.target == target and tuple(e.path) == tuple(path)
+        for e in fix.edits
+    )
+
+
+def _origin_at(origins: list[Origin], span: tuple[int, int] | None) -> Origin | None:
+    if span is None:
+        return origins[0] if len(origins) == 1 else None
+    for o in origins:
+        if o.start < span[1] and span[0] < o.end:
+            return o
+    return None
+
+
+def _values_doc(vf: ValuesFile) -> Document | None:
+    docs = list(iter_documents(vf.source))
+    return docs[0] if docs else None
+
+
+def _line(text: str, line: int | None) -> str | None:
+    if not line:
+        return None
+    lines = text.split("\n")
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+# ---- fixes ---------------------------------------------------------------------------------------
+
+
+def _moved_fix(f: Finding, fix: Fix, session: ChartSession, key: str, hit: Origin | None) -> Fix | None:
+    """The fix as an edit of the values file its value comes from; None when it cannot be moved there."""
+    edits: list[SetValue] = []
+    for e in fix.edits:
+        if not isinstance(e, SetValue | ReplaceInString) or e.target.source != f.target.source:
+            return None
+        path = (*e.target.prefix, *e.path)
+        origins = session.origins(key, e.target.doc_index, path)
+        if not origins:
+            return None
+        if isinstance(e, SetValue):
+            if len(origins) != 1 or origins[0].start != 0 or isinstance(e.value, dict | list):
+                return None
+            o, new_value = origins[0], e.value
+            real = _node(session.rendered[key], e.target.doc_index, path)
+            if not isinstance(real, yaml.ScalarNode) or o.end != len(real.value):
+                return None
+        else:
+            o2 = next((o for o in origins if o.start <= e.start and e.end <= o.end), None)
+            if o2 is None:
+                return None
+            o = o2
+            shown = _go_string(o.value)
+            new_text = shown[: e.start - o.start] + e.new + shown[e.end - o.start :]
+            new_value = _typed_like(o.value, new_text)
+        if o.file is None:
+            return None  # from --set: nothing in a file to edit
+        target = Target(o.file.name, 0, (), ObjectRef(None, None, None, None))
+        edits.append(SetValue(target, o.key, new_value))
+    if not edits or not _lands(session, fix, edits, key):
+        return None
+    where = ", ".join(sorted({f"{e.target.source}: {_label(e.path)}" for e in edits}))
+    return Fix(fix.safety, f"{fix.description} ({where})", list(edits), redact=list(fix.redact))
+
+
+def _label(path: Path) -> str:
+    return Origin(None, path, path, None, 0, 0).label()
+
+
+def _lands(session: ChartSession, fix: Fix, edits: list[SetValue], key: str) -> bool:
+    """Render again with the edited values: does every edited node now read as the fix wanted?"""
+    by_name = {vf.name: vf for vf in session.values_files}
+    texts: dict[str, Any] = {}
+    for e in edits:
+        vf = by_name[e.target.source]
+        data = texts.setdefault(vf.name, copy.deepcopy(vf.data))
+        _set(data, e.path, e.value)
+    merged: dict[str, Any] = {}
+    for vf in session.values_files:
+        data = texts.get(vf.name, vf.data)
+        for step in reversed(vf.prefix):
+            data = {str(step): data}
+        _merge(merged, copy.deepcopy(data))
+    _merge(merged, copy.deepcopy(session.set_data))
+    try:
+        again = session.render(merged)
+    except engine.RenderFailed:
+        return False
+    for wanted in fix.edits:
+        assert isinstance(wanted, SetValue | ReplaceInString)
+        path = (*wanted.target.prefix, *wanted.path)
+        node = _node(again.get(key, ""), wanted.target.doc_index, path)
+        if not isinstance(node, yaml.ScalarNode):
+            return False
+        if isinstance(wanted, SetValue):
+            want = _go_string(wanted.value)
+        else:
+            old = _node(session.rendered[key], wanted.target.doc_index, path)
+            if not isinstance(old, yaml.ScalarNode):
+                return False
+            want = old.value[: wanted.start] + wanted.new + old.value[wanted.end :]
+        if not _same(node.value, want):
+            return False
+    return True
+
+
+_NUMBER = re.compile(r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
+
+
+def _same(a: str, b: str) -> bool:
+    """Equal, reading numbers as numbers (a values file holds 0.9 where the fix wrote 0.90)."""
+    pa, pb = _NUMBER.split(a), _NUMBER.split(b)
+    if len(pa) != len(pb):
+        return False
+    return all(
+        x == y or (i % 2 == 1 and float(x) == float(y)) for i, (x, y) in enumerate(zip(pa, pb, strict=True))
+    )
+
+
+def _template_fix(fix: Fix, session: ChartSession, key: str, ld: Loaded) -> Fix | None:
+    """The fix as a diff of the template, when every line it edits is plain YAML there (and written
+    once) and every insertion lands at a line the template writes as is; else None."""
+    from llmlint.fixes.diff import unified
+    from llmlint.fixes.patch import EditError
+    from llmlint.fixes.text import Splice, splice_text, splices, verify
+
+    if any(e.target.source != ld.source.name for e in fix.edits):
+        return None
+    docs = {d.index: d for d in ld.documents}
+    try:
+        parts = splices(ld.source, docs, fix)
+        verify(ld.source, docs, splice_text(ld.source.text, parts), fix.edits, parts)
+    except EditError:
+        return None
+    template = session.template_text(key)
+    mapper = _OffsetMap(session, key, ld.source.text, template)
+    moved: list[Splice] = []
+    for part in parts:
+        a = mapper.offset(part.start)
+        b = a if part.end == part.start else mapper.offset(part.end)
+        if a is None or b is None or template[a:b] != ld.source.text[part.start : part.end]:
+            return None
+        if part.end > part.start and not mapper.plain_between(part.start, part.end):
+            return None
+        moved.append(Splice(a, b, part.text, part.depth, part.order))
+    if not moved:
+        return None
+    after = splice_text(template, moved)
+    name = session.shown(key)
+    return Fix(
+        fix.safety,
+        f"{fix.description} (in the template {name}: apply the diff)",
+        [],
+        diff=unified(name, template, after),
+        redact=list(fix.redact),
+    )
+
+
+class _OffsetMap:
+    """Offsets of the rendered text → offsets of the template, where the template writes the text as is."""
+
+    def __init__(self, session: ChartSession, key: str, rendered: str, template: str) -> None:
+        self.session, self.key = session, key
+        self.r_lines = rendered.split("\n")
+        self.t_lines = template.split("\n")
+        self.r_starts = _starts(self.r_lines)
+        self.t_starts = _starts(self.t_lines)
+        counts: dict[int, int] = {}
+        for i in range(len(self.r_lines)):
+            t = session.line_of(key, i + 1) or 0
+            counts[t] = counts.get(t, 0) + 1
+        self.once = {t for t, n in counts.items() if n == 1 and t}
+
+    def _line(self, off: int) -> tuple[int, int]:
+        import bisect
+
+        i = bisect.bisect_right(self.r_starts, off) - 1
+        return i, off - self.r_starts[i]
+
+    def offset(self, off: int) -> int | None:
+        i, col = self._line(off)
+        if col == 0 and i > 0:  # the start of a line is just after the end of the one before
+            before = self._end_offset(i - 1)
+            if before is not None:
+                return before + 1
+        return self._offset(i, col)
+
+    def _end_offset(self, i: int) -> int | None:
+        return self._offset(i, len(self.r_lines[i]))
+
+    def _offset(self, i: int, col: int) -> int | None:
+        t = self.session.line_of(self.key, i + 1)
+        if not t or t not in self.once:
+            return None
+        r, tl = self.r_lines[i], self.t_lines[t - 1]
+        if r == tl:
+            return self.t_starts[t - 1] + col
+        action = tl.find("{{")
+        if col == len(r) and action >= 0:  # the end of a one-line expression: the end of its line
+            return self.t_starts[t - 1] + len(tl)
+        if action >= 0 and col <= action and r[:col] == tl[:col]:
+            return self.t_starts[t - 1] + col
+        return None
+
+    def plain_between(self, a: int, b: int) -> bool:
+        i, _ = self._line(a)
+        j, _ = self._line(b)
+        base = self.session.line_of(self.key, i + 1)
+        for k in range(i, j + 1):
+            t = self.session.line_of(self.key, k + 1)
+            if not t or not base or t != base + (k - i) or self.t_lines[t - 1] != self.r_lines[k]:
+                return False
+        return True
+
+
+def _starts(lines: list[str]) -> list[int]:
+    out, pos = [], 0
+    for line in lines:
+        out.append(pos)
+        pos += len(line) + 1
+    return out
+
+
+# ---- after a fix: render again -------------------------------------------------------------------
+
+
+def refresh(loaded: list[Loaded]) -> list[Loaded]:
+    """Render again every chart whose values file a fix has changed (the fix loop reloads it as a plain
+    source); the chart's templates are replaced by the new render."""
+    sessions: dict[int, ChartSession] = {}
+    for ld in loaded:
+        if isinstance(ld, ChartLoaded) and ld.chart is not None:
+            sessions[id(ld.chart)] = ld.chart
+    if not sessions:
+        return loaded
+    by_name = {ld.source.name: ld for ld in loaded}
+    for session in sessions.values():
+        texts: dict[str, str] = {}
+        for vf in session.values_files:
+            cur = by_name.get(vf.name)
+            if cur is not None and not isinstance(cur, ChartLoaded) and cur.source.text != vf.source.text:
+                texts[vf.name] = cur.source.text
+        if not texts:
+            continue
+        new = ChartSession(session.chart_dir, session.name, session.options, session.cwd)
+        new.values_files = [copy.copy(vf) for vf in session.values_files]
+        new.set_data = session.set_data
+        fresh, errs = _rendered(new, texts, True, [])
+        mine = {vf.name for vf in session.values_files}
+        kept = [
+            ld
+            for ld in loaded
+            if not (isinstance(ld, ChartLoaded) and ld.chart is session) and ld.source.name not in mine
+        ]
+        loaded = kept + fresh
+        for e in errs:
+            if fresh:
+                fresh[0].errors.append(e)
+    return loaded
+
+
+# ---- small helpers -------------------------------------------------------------------------------
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _line_of_text(path: str, needle: str) -> int | None:
+    for i, line in enumerate(_read(path).split("\n"), 1):
+        if needle in line:
+            return i
+    return None
+
+
+def _yaml_mapping(text: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _merge(into: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """Helm's merge of values files: mappings merge, everything else is replaced."""
+    for k, v in other.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            _merge(into[k], v)
+        else:
+            into[k] = v
+    return into
+
+
+def _has(data: Any, path: Path) -> bool:
+    for step in path:
+        inside = (isinstance(data, dict) and step in data) or (
+            isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data)
+        )
+        if not inside:
+            return False
+        data = data[step]
+    return not isinstance(data, dict | list)
+
+
+def _set(data: Any, path: Path, value: Any) -> None:
+    for step in path[:-1]:
+        data = data[step]
+    data[path[-1]] = value
+
+
+def _go_string(value: Any) -> str:
+    """A value as Go's text/template prints it (values travel as JSON: numbers are float64)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def _typed_like(old: Any, text: str) -> Any:
+    if isinstance(old, int | float) and not isinstance(old, bool):
+        try:
+            return int(text) if isinstance(old, int) and text.lstrip("-").isdigit() else float(text)
+        except ValueError:
+            return text
+    return text
+
+
+_DOCS: dict[int, tuple[str, list[Document]]] = {}
+
+
+def _node(text: str, doc_index: int, path: Path) -> yaml.Node | None:
+    """The node at ``path`` of document ``doc_index`` of a rendered text (documents split as the loader
+    splits them)."""
+    cached = _DOCS.get(id(text))
+    if cached is None or cached[0] is not text:
+        cached = (text, list(iter_documents(SourceText("", None, text))))
+        _DOCS[id(text)] = cached
+    docs = cached[1]
+    if not 0 <= doc_index < len(docs):
+        return None
+    loc = locate(docs[doc_index], path)
+    if loc is None or loc.depth != len(path):
+        return None
+    return loc.node
