@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -135,14 +136,16 @@ def _supports(runtime: K8sObject, fmt: str) -> bool:
 
 
 def _nearest(obj: K8sObject, candidates: list[K8sObject]) -> K8sObject:
-    """Of variants of one object, the one in ``obj``'s file if there is one (named files before context)."""
-    for c in candidates:
-        if c.target.source == obj.target.source:
-            return c
-    for c in candidates:
-        if not c.context:
-            return c
-    return candidates[0]
+    """Of variants of one object, the one nearest ``obj``: in its file, else in its directory, else the one
+    whose path shares the longest prefix with its path."""
+    here = obj.target.source
+
+    def score(c: K8sObject) -> tuple[bool, bool, int]:
+        there = c.target.source
+        common = len(os.path.commonprefix([here, there]))  # noqa: RUF071 (flattened names share no dir)
+        return there == here, os.path.dirname(there) == os.path.dirname(here), common
+
+    return max(candidates, key=score)
 
 
 def _ref(data: JsonMap) -> ObjectRef:

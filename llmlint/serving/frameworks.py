@@ -56,6 +56,7 @@ VLLM = Framework(
     commands=(
         _rx(r"(^|\s|/)vllm\s+serve(\s|$)"),
         _rx(r"vllm\.entrypoints\.(openai\.api_server|api_server|grpc_server)(\s|$)"),
+        _rx(r"(^|\s)python[\d.]*\s+(\S*/)?vllm/inference_api\.py(\s|$)"),  # KAITO's vLLM preset
     ),
     default_port=8000,
     ready_paths=("/health", "/ping", "/v1/models", "/health/ready"),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from llmlint.graph.objects import Container, K8sObject, as_int
+from llmlint.kinds import SERVING_RUNTIMES
 from llmlint.lazyre import LazyRe
 from llmlint.serving import flags as flagdata
 from llmlint.serving.args import (
@@ -103,6 +104,7 @@ class Server:
     activity: str = "serve"  # "idle" (sleep infinity…) or "download" (a model download): no server runs
     argv_known: bool = True  # ``argv`` is exactly the server's own argv (not a wrapper script's)
     raw_tag: str | None = None  # the image tag as written
+    default_port: int | None = None  # where the server listens when nothing sets it (a wrapper's default)
 
     @property
     def obj(self) -> K8sObject:
@@ -217,9 +219,10 @@ class Server:
             return as_int(f.value) if f.value is not None else None
         if not self.argv_known:
             return None
+        default = self.default_port if self.default_port is not None else self.framework.default_port
         if self.framework.port_env and self.framework.port_env in self.env:
-            return _env_port(self.env[self.framework.port_env].value, self.framework.default_port)
-        return self.framework.default_port
+            return _env_port(self.env[self.framework.port_env].value, default)
+        return default
 
 
 def _env_port(raw: str | None, default: int | None) -> int | None:
@@ -246,11 +249,11 @@ _PYTHON_OPTS_WITH_VALUE = frozenset({"-W", "-X", "-Q"})
 _MODULES = LazyRe(
     r"^(vllm\.entrypoints\.[\w.]+|sglang\.launch_server|huggingfaceserver|text_generation_server[\w.]*)$"
 )
-# Wrapper scripts known to hand their arguments to a server: (path pattern, own flag prefixes).
-# KAITO's vLLM preset (``/workspace/vllm/inference_api.py``) parses vLLM's engine arguments with vLLM's
-# own parser and adds ``--kaito-*`` options.
-_FORWARDERS: tuple[tuple[LazyRe, tuple[str, ...]], ...] = (
-    (LazyRe(r"(^|/)vllm/inference_api\.py$"), ("--kaito-",)),
+# Wrapper scripts known to hand their arguments to a server: (path pattern, own flag prefixes, the port
+# it listens on by default). KAITO's vLLM preset (``/workspace/vllm/inference_api.py``) parses vLLM's
+# engine arguments with vLLM's own parser, adds ``--kaito-*`` options and serves on port 5000.
+_FORWARDERS: tuple[tuple[LazyRe, tuple[str, ...], int | None], ...] = (
+    (LazyRe(r"(^|/)vllm/inference_api\.py$"), ("--kaito-",), 5000),
 )
 _PREFIXES = frozenset(
     {"exec", "nohup", "env", "time", "stdbuf", "numactl", "taskset", "dumb-init", "tini", "--"}
@@ -265,6 +268,7 @@ class Entry:
     found: bool  # an entrypoint was recognised
     known: bool  # the words are exactly the server's arguments
     own_prefixes: tuple[str, ...] = ()  # flags of a forwarding wrapper (not the server's)
+    default_port: int | None = None  # the wrapper's default port, when it is not the framework's
 
 
 def _python_target(words: list[Word], i: int) -> tuple[str, str, int] | None:
@@ -304,9 +308,9 @@ def server_entry(words: list[Word]) -> Entry:
             if kind == "module" and _MODULES.match(name):
                 return Entry(words[nxt:], True, True)
             if kind == "script":
-                for rx, own in _FORWARDERS:
+                for rx, own, port in _FORWARDERS:
                     if rx.search(name):
-                        return Entry(words[nxt:], True, True, own)
+                        return Entry(words[nxt:], True, True, own, port)
                 return Entry(words[nxt:], False, False)
             return Entry([], False, False)
         if b in _PREFIXES or ("=" in w.text and not w.text.startswith("-")):
@@ -467,6 +471,8 @@ def analyse(container: Container, find_configmap: Callable[[str], K8sObject | No
     argv = command + args
     shell = unwrap_shell(argv, env) if argv else None
     doing = activity(argv, shell, has_command)
+    if doing == "idle" and _runtime_part(container):
+        doing = "serve"  # a KServe runtime is a server template, whatever its (debug) command does
     if doing != "serve":
         if container.gpus() <= 0:
             return None
@@ -525,7 +531,14 @@ def analyse(container: Container, find_configmap: Callable[[str], K8sObject | No
     server = Server(container, fw, env, words, flags, positionals, in_shell, release_version(fw, tag))
     server.argv_known = entry.known
     server.raw_tag = tag
+    server.default_port = entry.default_port
     return server
+
+
+def _runtime_part(container: Container) -> bool:
+    if container.obj.kind in SERVING_RUNTIMES:
+        return True
+    return container.merged is not None
 
 
 def _is_script(words: list[Word]) -> bool:
