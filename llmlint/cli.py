@@ -128,6 +128,11 @@ def output_options(fn: Any) -> Any:
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
 @click.option("--exclude", multiple=True, help="Glob of paths to skip (repeatable).")
+@click.option(
+    "--no-context",
+    is_flag=True,
+    help="When PATHs name files, read them alone (by default the rest of their repository is context).",
+)
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -140,13 +145,14 @@ def scan(
     show_diff: bool,
     unsafe_fixes: bool,
     exclude: tuple[str, ...],
+    no_context: bool,
 ) -> None:
     """Lint manifests in PATHS (files, directories, or - for stdin; default .)."""
     from llmlint.engine import scan as run_scan
 
     settings = _settings(config, select, ignore, exclude, fail_on)
     targets = list(paths) or ["."]
-    result = run_scan(targets, settings)
+    result = run_scan(targets, settings, context=not no_context)
     extra: dict[str, Any] = {}
     if fix or show_diff:
         from llmlint.fixes.run import combined_diff, fix_loop, write_all
