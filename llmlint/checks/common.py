@@ -18,7 +18,7 @@ HANDLERS = ("httpGet", "tcpSocket", "grpc", "exec")
 
 def startup_need(ctx: Context, s: Server) -> tuple[float, str]:
     """Seconds the server needs to load its model, and the reasoning in words."""
-    gb = s.weight_gb()
+    gb = s.download_gb()  # load time reads the checkpoint (bitsandbytes quantises after reading 16-bit)
     if gb is None:
         need = float(ctx.param("startup-unknown-model-seconds"))
         return (
