@@ -202,6 +202,11 @@ def helm_options(fn: Any) -> Any:
 @click.option("--exclude", multiple=True, help="Glob of paths to skip (repeatable).")
 @click.option("--show-source", is_flag=True, help="Text: show the offending line under each finding.")
 @click.option("--statistics", is_flag=True, help="Text: count the findings per rule instead of listing them.")
+@click.option(
+    "--no-context",
+    is_flag=True,
+    help="When PATHs name files, read them alone (by default the rest of their repository is context).",
+)
 def scan(
     paths: tuple[str, ...],
     fmt: str,
@@ -216,6 +221,7 @@ def scan(
     exclude: tuple[str, ...],
     show_source: bool,
     statistics: bool,
+    no_context: bool,
 ) -> None:
     """Lint manifests in PATHS (files, directories, or - for stdin; default .).
 
@@ -239,7 +245,7 @@ def scan(
         from llmlint.manifest.loader import MAX_FILE_BYTES
 
         stdin = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-    result = run_scan(targets, settings, stdin)
+    result = run_scan(targets, settings, stdin, context=not no_context)
     extra: dict[str, Any] = {"show_source": show_source, "statistics": statistics}
     if fix or show_diff:
         from llmlint.fixes.run import combined_diff, fix_loop, write_all

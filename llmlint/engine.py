@@ -14,6 +14,7 @@ from llmlint import catalog
 from llmlint.checks import Context, load_all
 from llmlint.graph.index import Graph, add_documents, build, configmap_references
 from llmlint.graph.objects import K8sObject
+from llmlint.kinds import CONTEXT_KINDS, CONTEXT_WORDS
 from llmlint.manifest.loader import (
     MAX_FILE_BYTES,
     Document,
@@ -96,14 +97,18 @@ class ScanResult:
 
 
 def read_inputs(
-    paths: list[str], settings: Settings, stdin: bytes | None = None
+    paths: list[str], settings: Settings, stdin: bytes | None = None, *, context: bool = True
 ) -> tuple[list[Loaded], list[InputError], int]:
-    """Read and parse every input; errors name the file (and line) and never stop the others."""
+    """Read and parse every input; errors name the file (and line) and never stop the others.
+
+    With ``context`` (the default), when PATHs name files (a pre-commit run), the other manifests of
+    their repositories are read as context (:func:`read_context`)."""
     loaded: list[Loaded] = []
     errors: list[InputError] = []
     files = 0
     cwd = os.getcwd()
     charts: set[str] = set()
+    named: set[tuple[int, int]] = set()
     for item in discover([p for p in paths if p != "-"], settings.exclude, cwd):
         if isinstance(item, InputError):
             errors.append(item)
@@ -119,6 +124,9 @@ def read_inputs(
                 errors.extend(chart_errors)
             continue
         files += 1
+        key = _file_key(item.path)
+        if key is not None:
+            named.add(key)
         loaded_one = load_file(item, settings)
         if isinstance(loaded_one, InputError):
             errors.append(loaded_one)
@@ -135,7 +143,72 @@ def read_inputs(
             ld = load(src, prefilter=settings.prefilter)
             loaded.append(ld)
             errors.extend(ld.errors)
+    if context:
+        given = [p for p in paths if p != "-" and os.path.isfile(p)]
+        if given:
+            loaded.extend(read_context(given, named, settings, cwd))
     return loaded, errors, files
+
+
+class ContextLoaded(Loaded):
+    """A source read only as context: its objects are facts for the rules, never reported or fixed."""
+
+
+def _file_key(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def context_root(path: str) -> str:
+    """The repository of a named file (nearest ``.git`` upward), else the file's directory."""
+    d = os.path.dirname(os.path.abspath(path))
+    probe = d
+    while True:
+        if os.path.exists(os.path.join(probe, ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return d
+        probe = parent
+
+
+def read_context(
+    given: list[str], named: set[tuple[int, int]], settings: Settings, cwd: str
+) -> list[Loaded]:
+    """The manifests of the named files' repositories that were not named, as context: only files that
+    may hold a kind rules read as a fact (a PDB, NetworkPolicy, PVC, HPA, ConfigMap, ServingRuntime), and
+    only those documents of them. Their errors are not the user's concern here and are dropped."""
+    roots = sorted({context_root(p) for p in given})
+    out: list[Loaded] = []
+    seen = set(named)
+    for item in discover(roots, settings.exclude, cwd):
+        if isinstance(item, InputError):
+            continue
+        key = _file_key(item.path)
+        if key is None or key in seen:
+            continue  # a named file (or a second link to one) is loaded once, as a named file
+        seen.add(key)
+        src = read_file(item.path, item.name)
+        if isinstance(src, InputError) or not any(word in src.text for word in CONTEXT_WORDS):
+            continue
+        ld = load(src, prefilter=settings.prefilter)
+        docs = [d for d in ld.documents if _context_kind(d)]
+        deferred = [d for d in ld.deferred if d.kind_hint in CONTEXT_KINDS]
+        if docs or deferred:
+            out.append(ContextLoaded(ld.source, docs, [], deferred))
+    return out
+
+
+def _context_kind(d: Document) -> bool:
+    kind = d.data.get("kind") if isinstance(d.data, dict) else None
+    return kind in CONTEXT_KINDS
+
+
+def context_sources(loaded: Iterable[Loaded]) -> set[str]:
+    return {ld.source.name for ld in loaded if isinstance(ld, ContextLoaded)}
 
 
 def load_file(ref: FileRef, settings: Settings) -> Loaded | InputError:
@@ -161,6 +234,10 @@ def analyse(
     docs = [d for ld in loaded for d in ld.documents]
     graph = build(docs, extra)
     docs += _parse_deferred(graph, loaded)
+    context = context_sources(loaded)
+    if context:
+        for o in graph.objects:
+            o.context = o.target.source in context
     ctx = Context(graph, settings.params, cluster)
     findings: list[Finding] = []
     rules = catalog.rules()
@@ -177,6 +254,8 @@ def analyse(
             graph.errors.append(
                 InputError(None, None, f"internal error in rule {rule_id} ({where}); please report it")
             )
+    if context:
+        findings = _drop_context(findings, context)
     by_target = {o.target: o for o in graph.objects}
     doc_index = {(d.source.name, d.index): d for d in docs}
     for f in findings:
@@ -235,6 +314,19 @@ def _parse_deferred(graph: Graph, loaded: list[Loaded]) -> list[Document]:
         parsed.append(d)
     add_documents(graph, parsed)
     return parsed
+
+
+def _drop_context(findings: list[Finding], context: set[str]) -> list[Finding]:
+    """Findings on context objects are dropped; a fix that would edit a context file is withdrawn (the
+    finding stays: it is true of the named file, but its fix lies outside what was named)."""
+    out = []
+    for f in findings:
+        if f.target.source in context:
+            continue
+        if f.fix is not None and any(e.target.source in context for e in f.fix.edits):
+            f.fix = None
+        out.append(f)
+    return out
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -358,6 +450,8 @@ def _suppression_warnings(
     return out
 
 
-def scan(paths: list[str], settings: Settings, stdin: bytes | None = None) -> ScanResult:
-    loaded, errors, files = read_inputs(paths, settings, stdin)
+def scan(
+    paths: list[str], settings: Settings, stdin: bytes | None = None, *, context: bool = True
+) -> ScanResult:
+    loaded, errors, files = read_inputs(paths, settings, stdin, context=context)
     return analyse(loaded, settings, errors=errors, files=files)

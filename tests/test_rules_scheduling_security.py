@@ -404,8 +404,9 @@ def test_seed_policy_covers_vllm_but_not_tgi(tmp_path: Path) -> None:
     fs = findings(k8s, "LLM020")
     assert [(f["object"]["kind"], f["object"]["name"]) for f in fs] == [("Deployment", "tgi-llama3-8b")]
     assert "8080" in fs[0]["fix"]["description"]  # TGI's --port=8080, not the framework default
-    # scanned alone, the vLLM Deployment has no policy in view
-    assert findings(k8s / "vllm-deployment.yaml", "LLM020")
+    # named alone, the policy in the other file is read as context; with --no-context it is not in view
+    assert not findings(k8s / "vllm-deployment.yaml", "LLM020")
+    assert findings(k8s / "vllm-deployment.yaml", "LLM020", "--no-context")
 
 
 @pytest.mark.parametrize(

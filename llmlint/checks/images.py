@@ -190,19 +190,28 @@ _FLAG_DATA = {"vllm": "vllm", "sglang": "sglang", "tgi": "tgi"}
 def unknown_server_flag(ctx: Context) -> Iterator[Finding]:
     for s in ctx.inference_servers():
         fw = s.framework
-        if fw is None or fw.key not in _FLAG_DATA:
-            continue
+        if fw is None or fw.key not in _FLAG_DATA or not s.argv_known:
+            continue  # no flag data, or arguments a wrapper script reads (not the server's own)
         key = _FLAG_DATA[fw.key]
-        version = s.version if s.version and s.version != "latest" else None
+        version = s.version  # None: a custom build, a digest, latest: judged against every release
+        listed = flagdata.resolve_version(key, version) if version else None
         for f in s.flags:
             if f.env is not None:
                 continue
-            known = flagdata.is_known(key, f.name, version)
+            known = flagdata.is_known(key, f.name, listed and version)
             if known is not False:
                 continue
-            hint = flagdata.suggest(key, f.name, version)
-            where = f" {version}" if version and flagdata.resolve_version(key, version) else ""
-            msg = f"{fw.title}{where} does not accept {f.name}: the server exits with a usage error and the pod crash-loops"
+            hint = flagdata.suggest(key, f.name, listed and version)
+            if listed:
+                msg = f"{fw.title} {version} does not accept {f.name}"
+            else:
+                what = (
+                    f"image tag {s.raw_tag!r} is no release"
+                    if s.raw_tag and s.raw_tag != "latest"
+                    else "image version unknown"
+                )
+                msg = f"no {fw.title} release accepts {f.name} ({what})"
+            msg += ": the server exits with a usage error and the pod crash-loops"
             if hint:
                 msg += f"; did you mean {hint}?"
             obj, path, span = f.anchor()

@@ -132,7 +132,7 @@ def probe_port_mismatch(ctx: Context) -> Iterator[Finding]:
         port = s.port()
         fw = s.framework
         if port is None or fw is None:
-            continue
+            continue  # the listening port is not known (an unresolved $(PORT), a wrapper script): abstain
         c = s.container
         named = _named_ports(c)
         for kind in PROBES:
@@ -157,12 +157,12 @@ def probe_port_mismatch(ctx: Context) -> Iterator[Finding]:
                     continue
                 why = f"port {n}"
             msg = (
-                f"{kind} checks {why}, but {fw.title} listens on {port}: the probe never succeeds and the "
-                "pod is restarted or never becomes Ready"
+                f"{kind} checks {why}, but {s.display_name()} ({fw.title}) listens on {port}: the probe "
+                "never succeeds"
             )
-            path = (*c.path, kind, key, "port")
-            fix = make_fix("safe", f"point the {kind} at port {port}", SetValue(c.obj.target, path, port))
-            yield ctx.finding("LLM014", c.obj, path, msg, container=c, fix=fix)
+            obj, path = c.at(kind, key, "port")
+            fix = make_fix("safe", f"point the {kind} at port {port}", SetValue(obj.target, path, port))
+            yield ctx.finding("LLM014", obj, path, msg, container=c, fix=fix)
 
 
 def _health_path(path: str) -> str:

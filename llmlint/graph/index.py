@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from llmlint import kinds
 from llmlint.graph.objects import (
+    KSERVE_CONTAINER,
     Container,
     JsonMap,
     K8sObject,
+    Merge,
+    Part,
     PodTemplate,
     Workload,
     as_int,
@@ -20,20 +25,14 @@ from llmlint.graph.objects import (
     str_map,
 )
 from llmlint.graph.selectors import matches
+from llmlint.kinds import SERVING_RUNTIMES, TEMPLATE_WORKLOADS
 from llmlint.manifest.loader import Document
 from llmlint.manifest.positions import locate
 from llmlint.model import InputError, ObjectRef, Path, Target
 
 # kind → (path of the pod template, path of the replica count); the template holds metadata + spec.
-_TEMPLATE_PATHS: dict[str, tuple[Path, Path | None]] = {
-    "Deployment": (("spec", "template"), ("spec", "replicas")),
-    "StatefulSet": (("spec", "template"), ("spec", "replicas")),
-    "ReplicaSet": (("spec", "template"), ("spec", "replicas")),
-    "DaemonSet": (("spec", "template"), None),
-    "Job": (("spec", "template"), ("spec", "parallelism")),
-    "CronJob": (("spec", "jobTemplate", "spec", "template"), ("spec", "jobTemplate", "spec", "parallelism")),
-}
-WORKLOAD_KINDS = frozenset([*_TEMPLATE_PATHS, "Pod", "LeaderWorkerSet", "InferenceService"])
+_TEMPLATE_PATHS: dict[str, tuple[Path, Path | None]] = dict(TEMPLATE_WORKLOADS)
+WORKLOAD_KINDS = kinds.WORKLOAD_KINDS
 
 
 @dataclass(eq=False)
@@ -68,10 +67,85 @@ class Graph:
             if matches(dig(o.data, "spec", path), template.labels)
         ]
 
+    def variants(self, obj: K8sObject) -> list[K8sObject]:
+        """The other objects of ``obj``'s kind, namespace and name in other files (or other documents):
+        alternatives to it (per-accelerator files, overlays), never objects that run beside it."""
+        if not obj.name:
+            return []
+        return [
+            o
+            for o in self._by_ns_kind.get((obj.namespace, obj.kind), [])
+            if o is not obj and o.name == obj.name and o.target != obj.target
+        ]
+
+    def coexist(self, a: K8sObject, b: K8sObject) -> bool:
+        """Whether two objects can run together: not one object, and not variants of one object."""
+        if a is b:
+            return False
+        return not (a.kind == b.kind and a.namespace == b.namespace and a.name == b.name and a.name)
+
+    def runtime_of(self, isvc: K8sObject) -> K8sObject | None:
+        """The ServingRuntime/ClusterServingRuntime a KServe InferenceService's ``model`` uses, if it is
+        in the scan: the one it names (namespace first, as KServe looks), else the only auto-selectable
+        runtime whose ``supportedModelFormats`` name its model format."""
+        model = dig(isvc.data, "spec", "predictor", "model")
+        if not isinstance(model, dict):
+            return None
+        name = model.get("runtime")
+        if isinstance(name, str) and name:
+            found = self._named_runtimes(isvc, name)
+            return found[0] if found else None
+        fmt = dig(model, "modelFormat", "name")
+        if not isinstance(fmt, str) or not fmt:
+            return None
+        candidates = [
+            rt
+            for rt in (
+                *self.of_kind("ServingRuntime", isvc.namespace),
+                *self.of_kind("ClusterServingRuntime"),
+            )
+            if dig(rt.data, "spec", "disabled") is not True and _supports(rt, fmt)
+        ]
+        distinct = {(rt.kind, rt.name) for rt in candidates}
+        if len(distinct) != 1:
+            return None  # none, or several (KServe picks by priority; llmlint does not guess)
+        return _nearest(isvc, candidates)
+
+    def _named_runtimes(self, isvc: K8sObject, name: str) -> list[K8sObject]:
+        local = [o for o in self.of_kind("ServingRuntime", isvc.namespace) if o.name == name]
+        if local:
+            return [_nearest(isvc, local)]
+        cluster = [o for o in self.of_kind("ClusterServingRuntime") if o.name == name]
+        return [_nearest(isvc, cluster)] if cluster else []
+
     def containers(self) -> Iterator[Container]:
         for w in self.workloads:
             for t in w.templates:
                 yield from t.containers
+
+
+def _supports(runtime: K8sObject, fmt: str) -> bool:
+    for f in as_list(dig(runtime.data, "spec", "supportedModelFormats")):
+        if (
+            isinstance(f, dict)
+            and str(f.get("name", "")).lower() == fmt.lower()
+            and f.get("autoSelect") is True
+        ):
+            return True
+    return False
+
+
+def _nearest(obj: K8sObject, candidates: list[K8sObject]) -> K8sObject:
+    """Of variants of one object, the one nearest ``obj``: in its file, else in its directory, else the one
+    whose path shares the longest prefix with its path."""
+    here = obj.target.source
+
+    def score(c: K8sObject) -> tuple[bool, bool, int]:
+        there = c.target.source
+        common = len(os.path.commonprefix([here, there]))  # noqa: RUF071 (flattened names share no dir)
+        return there == here, os.path.dirname(there) == os.path.dirname(here), common
+
+    return max(candidates, key=score)
 
 
 def _ref(data: JsonMap) -> ObjectRef:
@@ -158,7 +232,23 @@ def _workload(obj: K8sObject) -> Workload | None:
         return w
     if kind == "InferenceService":
         return _inference_service(obj)
+    if kind in SERVING_RUNTIMES:
+        return _serving_runtime(obj)
     return None
+
+
+def _serving_runtime(obj: K8sObject) -> Workload | None:
+    """KServe ServingRuntime/ClusterServingRuntime: ``spec`` holds containers and pod fields. It makes no
+    pods itself (the InferenceServices that use it do, with its container merged in): 0 replicas."""
+    spec = obj.data.get("spec")
+    if not isinstance(spec, dict):
+        return None
+    w = Workload(obj, 0, None)
+    t = _template(w, (), obj.data, 0, "runtime")
+    if t is not None:
+        t.labels, t.annotations = {}, obj.annotations
+        w.templates.append(t)
+    return w
 
 
 def _inference_service(obj: K8sObject) -> Workload | None:
@@ -276,4 +366,94 @@ def build(documents: Iterable[Document], extra: Iterable[K8sObject] = ()) -> Gra
         w = _workload(obj)
         if w is not None:
             g.workloads.append(w)
+    merge_runtimes(g)
     return g
+
+
+# ---- KServe: the runtime's container and pod fields merged into the predictor --------------------------
+# As KServe's controller does (pkg/controller/v1beta1/inferenceservice: MergeRuntimeContainers,
+# MergePodSpec): a strategic merge patch of the runtime's ``kserve-container`` by the predictor's ``model``
+# container (maps merged key by key, the predictor winning; env merged by name, ports by containerPort,
+# volumeMounts by mountPath; args concatenated, runtime first), and of the runtime's pod fields by the
+# predictor's (volumes by name; nodeSelector, affinity, tolerations, imagePullSecrets, schedulerName).
+
+_CONTAINER_KEYS = {"env": "name", "ports": "containerPort", "volumeMounts": "mountPath"}
+_POD_FIELDS = ("nodeSelector", "affinity", "tolerations", "volumes", "imagePullSecrets", "schedulerName")
+
+
+def _merge_maps(base: JsonMap, over: JsonMap) -> JsonMap:
+    out = dict(base)
+    for k, v in over.items():
+        b = out.get(k)
+        out[k] = _merge_maps(b, v) if isinstance(b, dict) and isinstance(v, dict) else v
+    return out
+
+
+def _merge_list(base: Part, over: Part, key: str, merge_key: str) -> tuple[list[Any], list[tuple[Part, int]]]:
+    items: list[Any] = []
+    where: list[tuple[Part, int]] = []
+    index: dict[Any, int] = {}
+    for part in (base, over):
+        for i, item in enumerate(as_list(part.data.get(key))):
+            k = item.get(merge_key) if isinstance(item, dict) else None
+            if k is not None and k in index:
+                items[index[k]], where[index[k]] = item, (part, i)
+                continue
+            if k is not None:
+                index[k] = len(items)
+            items.append(item)
+            where.append((part, i))
+    return items, where
+
+
+def merge_container(base: Part, over: Part) -> tuple[JsonMap, Merge]:
+    """The merged container data, and where each value is written."""
+    data = _merge_maps(base.data, over.data)
+    m = Merge(base, over, concat=frozenset({"args"}))
+    for key, merge_key in _CONTAINER_KEYS.items():
+        if key in base.data or key in over.data:
+            data[key], m.lists[key] = _merge_list(base, over, key, merge_key)
+    if "args" in base.data or "args" in over.data:
+        data["args"] = [*as_list(base.data.get("args")), *as_list(over.data.get("args"))]
+    return data, m
+
+
+def _runtime_container(rt: K8sObject) -> tuple[int, JsonMap] | None:
+    containers = [
+        (i, c) for i, c in enumerate(as_list(dig(rt.data, "spec", "containers"))) if isinstance(c, dict)
+    ]
+    for i, c in containers:
+        if c.get("name") == KSERVE_CONTAINER:
+            return i, c
+    return containers[0] if containers else None
+
+
+def merge_runtimes(g: Graph) -> None:
+    """Give each InferenceService whose runtime is in the scan the merged predictor container."""
+    for w in g.workloads:
+        if w.kind != "InferenceService" or not w.templates:
+            continue
+        rt = g.runtime_of(w.obj)
+        if rt is None:
+            continue
+        t = w.templates[0]
+        found = _runtime_container(rt)
+        for c in t.containers:
+            if c.path[-1:] != ("model",) or found is None:
+                continue
+            i, rc = found
+            c.data, c.merged = merge_container(
+                Part(rt, ("spec", "containers", i), rc), Part(w.obj, c.path, c.data)
+            )
+        spec = rt.data.get("spec")
+        if not isinstance(spec, dict):
+            continue
+        base = Part(rt, ("spec",), {k: spec[k] for k in _POD_FIELDS if k in spec})
+        over = Part(w.obj, t.spec_path, t.spec)
+        merged = _merge_maps(base.data, over.data)
+        pm = Merge(base, over)
+        if "volumes" in base.data or "volumes" in over.data:
+            merged["volumes"], pm.lists["volumes"] = _merge_list(base, over, "volumes", "name")
+        if "tolerations" in over.data:
+            merged["tolerations"] = over.data["tolerations"]  # a list without a merge key: replaced
+        t.spec, t.merged = merged, pm

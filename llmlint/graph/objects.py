@@ -59,6 +59,9 @@ class K8sObject:
     data: JsonMap
     target: Target
     doc: Document | None = None
+    # Read only as context (a file not named in a file-list scan): rules may read it as a fact, but
+    # findings on it are dropped and fixes never edit it.
+    context: bool = False
 
     @property
     def ref(self) -> ObjectRef:
@@ -96,8 +99,10 @@ class Container:
 
     template: PodTemplate
     path: Path  # relative to the object
-    data: JsonMap
+    data: JsonMap  # for a merged container (KServe), the merged data
     init: bool = False
+    # KServe: the predictor's container merged with its ServingRuntime's; where each value is written.
+    merged: Merge | None = None
 
     @property
     def obj(self) -> K8sObject:
@@ -105,7 +110,24 @@ class Container:
 
     @property
     def name(self) -> str:
-        return str(self.data.get("name") or "")
+        """The container's name; never empty (KServe names an unnamed predictor ``kserve-container``)."""
+        n = self.data.get("name")
+        if isinstance(n, str) and n:
+            return n
+        if self.obj.kind == "InferenceService" and self.path[-1:] == ("model",):
+            return KSERVE_CONTAINER
+        last = self.path[-1] if self.path else 0
+        return f"{'initContainers' if self.init else 'containers'}[{last}]"
+
+    def at(self, *steps: str | int) -> tuple[K8sObject, Path]:
+        """The object and path where the container's value at ``steps`` is written (or is to be written).
+
+        For a plain container that is the container itself; for a KServe predictor merged with its
+        runtime, a value that comes from the runtime is written in the runtime (a finding about it points
+        there), and a value to add goes to the predictor (which overrides the runtime)."""
+        if self.merged is None:
+            return self.obj, (*self.path, *steps)
+        return self.merged.locate(steps)
 
     @property
     def image(self) -> str:
@@ -146,6 +168,62 @@ class Container:
 
 
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu")
+KSERVE_CONTAINER = "kserve-container"
+
+
+@dataclass(eq=False)
+class Part:
+    """One of the two mappings a merged value comes from: the object and the path of the mapping."""
+
+    obj: K8sObject
+    path: Path
+    data: JsonMap
+
+
+@dataclass(eq=False)
+class Merge:
+    """Where the values of a merged mapping (runtime + override, as KServe merges them) are written.
+
+    ``lists`` maps a list field merged by key (``env`` by name…) to the part and index of each merged item;
+    ``concat`` names list fields that are concatenated (``args``: runtime first).
+    """
+
+    base: Part  # the runtime's
+    over: Part  # the predictor's (wins)
+    lists: dict[str, list[tuple[Part, int]]] = field(default_factory=dict)
+    concat: frozenset[str] = frozenset()
+
+    def locate(self, steps: tuple[str | int, ...]) -> tuple[K8sObject, Path]:
+        if not steps:
+            return self.over.obj, self.over.path
+        key, rest = steps[0], steps[1:]
+        if isinstance(key, str) and rest and isinstance(rest[0], int):
+            idx = rest[0]
+            if key in self.lists:
+                items = self.lists[key]
+                if 0 <= idx < len(items):
+                    part, j = items[idx]
+                    return part.obj, (*part.path, key, j, *rest[1:])
+                return self.over.obj, (*self.over.path, *steps)
+            if key in self.concat:
+                n = len(as_list(self.base.data.get(key)))
+                if idx < n:
+                    return self.base.obj, (*self.base.path, *steps)
+                return self.over.obj, (*self.over.path, key, idx - n, *rest[1:])
+        own, theirs = _depth_in(self.over.data, steps), _depth_in(self.base.data, steps)
+        part = self.base if theirs > own else self.over
+        return part.obj, (*part.path, *steps)
+
+
+def _depth_in(data: Any, steps: tuple[str | int, ...]) -> int:
+    """How many of ``steps`` exist in ``data``."""
+    n = 0
+    for step in steps:
+        nxt = dig(data, step)
+        if nxt is None:
+            break
+        data, n = nxt, n + 1
+    return n
 
 
 @dataclass(eq=False)
@@ -163,9 +241,17 @@ class PodTemplate:
     containers: list[Container] = field(default_factory=list)
     init_containers: list[Container] = field(default_factory=list)
 
+    merged: Merge | None = None  # KServe: the predictor's pod fields merged with its runtime's
+
     @property
     def obj(self) -> K8sObject:
         return self.workload.obj
+
+    def at(self, *steps: str | int) -> tuple[K8sObject, Path]:
+        """The object and path where the pod spec's value at ``steps`` (``"volumes", 2``) is written."""
+        if self.merged is None:
+            return self.obj, (*self.spec_path, *steps)
+        return self.merged.locate(steps)
 
     def all_containers(self) -> Iterator[Container]:
         yield from self.init_containers

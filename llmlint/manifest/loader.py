@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from llmlint.kinds import POD_SPECS
 from llmlint.lazyre import LazyRe
 from llmlint.model import InputError
 
@@ -474,19 +475,7 @@ _CONTAINER_FIELDS: tuple[tuple[str, type], ...] = (
     ("volumeMounts", list),
     ("resources", dict),
 )
-_TEMPLATE_SPECS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "Deployment": (("spec", "template", "spec"),),
-    "StatefulSet": (("spec", "template", "spec"),),
-    "ReplicaSet": (("spec", "template", "spec"),),
-    "DaemonSet": (("spec", "template", "spec"),),
-    "Job": (("spec", "template", "spec"),),
-    "CronJob": (("spec", "jobTemplate", "spec", "template", "spec"),),
-    "Pod": (("spec",),),
-    "LeaderWorkerSet": (
-        ("spec", "leaderWorkerTemplate", "leaderTemplate", "spec"),
-        ("spec", "leaderWorkerTemplate", "workerTemplate", "spec"),
-    ),
-}
+_TEMPLATE_SPECS: dict[str, tuple[tuple[str, ...], ...]] = POD_SPECS  # the kinds: llmlint.kinds
 
 
 class IntOrString:

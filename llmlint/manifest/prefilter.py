@@ -26,18 +26,18 @@ from __future__ import annotations
 
 import yaml
 
+from llmlint.kinds import ALWAYS_PARSE, BESIDE_KINDS, SCREENED_WORKLOADS
 from llmlint.lazyre import LazyRe
 from llmlint.manifest.loader import Document
 from llmlint.model import InputError
 
 PARSE, SKIP, DEFER, CHECK = 0, 1, 2, 3
 
-ALWAYS = frozenset({"List", "LeaderWorkerSet", "InferenceService"})
+# The kinds come from one declaration (llmlint.kinds) that the graph and the loader read too.
+ALWAYS = ALWAYS_PARSE
 # Objects that matter only beside an inference workload of their namespace: parsed once one is found.
-BESIDE = frozenset(
-    {"PersistentVolumeClaim", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy"}
-)
-WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"})
+BESIDE = BESIDE_KINDS
+WORKLOADS = SCREENED_WORKLOADS
 
 # Lower-case words whose presence makes a workload worth parsing (substring tests run at memchr speed,
 # far faster than one case-insensitive alternation over a large document).

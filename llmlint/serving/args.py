@@ -117,12 +117,11 @@ def k8s_expand(text: str, src: Source | None, env: dict[str, EnvVar], anchor: So
 def resolve_env(container: Container, find_configmap: Any) -> dict[str, EnvVar]:
     """The container's environment: ``envFrom`` first, then ``env`` (which wins)."""
     env: dict[str, EnvVar] = {}
-    obj = container.obj
     for i, ef in enumerate(as_list(container.data.get("envFrom"))):
         if not isinstance(ef, dict):
             continue
         prefix = str(ef.get("prefix") or "")
-        item = Source(obj, (*container.path, "envFrom", i))
+        item = Source(*container.at("envFrom", i))
         cm_name = dig(ef, "configMapRef", "name")
         if isinstance(cm_name, str):
             cm = find_configmap(cm_name)
@@ -135,11 +134,11 @@ def resolve_env(container: Container, find_configmap: Any) -> dict[str, EnvVar]:
         name = e.get("name")
         if not isinstance(name, str):
             continue
-        item = Source(obj, (*container.path, "env", i))
+        item = Source(*container.at("env", i))
         if "value" in e:
             raw = e.get("value")
             value = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
-            src = Source(obj, (*container.path, "env", i, "value")) if isinstance(raw, str) else None
+            src = Source(*container.at("env", i, "value")) if isinstance(raw, str) else None
             if "$(" in value:  # env values may refer to variables defined before them
                 expanded = k8s_expand(value, src, env, item).text
                 if expanded != value:
@@ -292,13 +291,12 @@ def shell_words(script: Word, env: dict[str, EnvVar]) -> list[list[Word]]:
 
 def container_argv(container: Container, env: dict[str, EnvVar]) -> tuple[list[Word], list[Word], bool]:
     """(command words, args words, whether ``command`` was set), after ``$(VAR)`` expansion."""
-    obj = container.obj
     out: dict[str, list[Word]] = {"command": [], "args": []}
     for key in ("command", "args"):
         for i, item in enumerate(container.strings(key)):
             if item is None:
                 continue
-            src = Source(obj, (*container.path, key, i))
+            src = Source(*container.at(key, i))
             text = item if isinstance(item, str) else str(item)
             # exec refuses a longer string (E2BIG): the server never sees past it, and neither do rules
             text = text[:MAX_EXPANDED]

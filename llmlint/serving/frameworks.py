@@ -39,6 +39,7 @@ class Framework(NamedTuple):
     uses_vllm_engine: bool = False  # takes vLLM engine arguments (gpu-memory-utilization, max-model-len…)
     extra_ports: tuple[int, ...] = ()
     other_paths: tuple[str, ...] = ()
+    env_settings: bool = False  # ``flags`` holds environment variable names (NIM reads its settings from env)
 
     def flag_names(self, semantic: str) -> tuple[str, ...]:
         return self.flags.get(semantic, ())
@@ -52,7 +53,11 @@ VLLM = Framework(
     key="vllm",
     title="vLLM",
     images=_rx(r"(^|/)(vllm-openai|vllm-tpu|vllm-cpu|vllm-rocm)$|(^|/)vllm/|(^|/)rocm/vllm|(^|/)vllm$"),
-    commands=(_rx(r"(^|\s|/)vllm\s+serve(\s|$)"), _rx(r"vllm\.entrypoints\.(openai\.api_server|api_server)")),
+    commands=(
+        _rx(r"(^|\s|/)vllm\s+serve(\s|$)"),
+        _rx(r"vllm\.entrypoints\.(openai\.api_server|api_server|grpc_server)(\s|$)"),
+        _rx(r"(^|\s)python[\d.]*\s+(\S*/)?vllm/inference_api\.py(\s|$)"),  # KAITO's vLLM preset
+    ),
     default_port=8000,
     ready_paths=("/health", "/ping", "/v1/models", "/health/ready"),
     live_paths=("/health", "/ping", "/version"),
@@ -148,7 +153,17 @@ NIM = Framework(
     default_port=8000,
     ready_paths=("/v1/health/ready",),
     live_paths=("/v1/health/live", "/v1/health/ready"),
-    flags={},
+    # NIM for LLMs reads its settings from the environment (docs.nvidia.com/nim, "Configuring a NIM").
+    flags={
+        "model": ("NIM_MODEL_NAME",),
+        "served_name": ("NIM_SERVED_MODEL_NAME",),
+        "tp": ("NIM_TENSOR_PARALLEL_SIZE",),
+        "pp": ("NIM_PIPELINE_PARALLEL_SIZE",),
+        "max_len": ("NIM_MAX_MODEL_LEN",),
+        "download_dir": ("NIM_CACHE_PATH",),
+        "port": ("NIM_SERVER_PORT",),
+    },
+    env_settings=True,
     port_env="NIM_SERVER_PORT",
     other_paths=("/v1/metrics", "/v1/models", "/metrics"),
 )

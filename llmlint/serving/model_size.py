@@ -101,6 +101,53 @@ def bytes_per_param(*words: str | None) -> float:
     return 2.0
 
 
+# Quantisation methods applied while loading a 16-bit checkpoint (the download stays 16-bit): bitsandbytes
+# (vLLM ``--quantization bitsandbytes``, TGI ``bitsandbytes-nf4/fp4``), dynamic FP8/INT8, EETQ.
+_ON_LOAD = LazyRe(r"(?i)^(bitsandbytes(-nf4|-fp4)?|bnb|fp8|int8|experts_int8|eetq|fbgemm_fp8|ptpc_fp8)$")
+
+
+def native_bytes_per_param(model: str | None) -> float | None:
+    """Bytes per parameter a model ships in when its family is published that way (DeepSeek-V3/R1: FP8)."""
+    if not model:
+        return None
+    v = model_info(model).get("bytes_per_param")
+    return float(v) if isinstance(v, int | float) else None
+
+
+def _named_precision(model: str) -> float | None:
+    low = model.lower()
+    if not any(h in low for h in _PRECISION_HINTS):
+        return None
+    for rx, size in _PRECISIONS:
+        if rx.search(model):
+            return size
+    return None
+
+
+def checkpoint_bytes_per_param(quant: str | None, model: str | None) -> float:
+    """Bytes per parameter of the checkpoint on disk: the model's published precision or the one its
+    name states (``-AWQ``, ``-FP8``, ``-bnb-4bit``); else 16-bit, also when ``quant`` quantises on load."""
+    native = native_bytes_per_param(model)
+    if native is not None:
+        return native
+    named = _named_precision(model) if model else None
+    if named is not None:
+        return named
+    if quant and not _ON_LOAD.match(quant.strip()):
+        return bytes_per_param(quant)  # awq, gptq, gguf…: the checkpoint is stored quantised
+    return 2.0
+
+
+def gpu_bytes_per_param(quant: str | None, dtype: str | None, model: str | None) -> float:
+    """Bytes per parameter in GPU memory: the quantisation flag, else the model's published precision,
+    else the dtype flag or the name."""
+    if not quant:
+        native = native_bytes_per_param(model)
+        if native is not None:
+            return native
+    return bytes_per_param(quant, dtype, model)
+
+
 def load_seconds(weight_gb: float, *, fixed_seconds: float, bandwidth_mb_s: float) -> float:
     """Seconds to load ``weight_gb`` of weights: the article's figures are the floor.
 
