@@ -150,6 +150,9 @@ def _touched(fix: Fix) -> set[tuple[str, tuple[str | None, str | None, str]]]:
     return out
 
 
+_CONFLICT = "conflicts with another fix of this file"  # tried again in a later round
+
+
 class _Round:
     """One round's candidate fixes, spliced together per file; a fix that fails in any file leaves every
     file (a fix spanning a ConfigMap and its Deployment lands in both or neither)."""
@@ -158,7 +161,9 @@ class _Round:
         self.current, self.known = current, known
         self.sources, self.docs = current.sources(), current.documents()
 
-    def texts(self, picked: list[Finding], notes: list[str]) -> tuple[list[Finding], dict[str, str]]:
+    def texts(
+        self, picked: list[Finding], notes: list[tuple[Finding, str]]
+    ) -> tuple[list[Finding], dict[str, str]]:
         while True:
             per_file: dict[str, list[Fix]] = {}
             taken: dict[str, Taken] = {}
@@ -200,7 +205,7 @@ class _Round:
                 return picked, out
             for f in picked:
                 if id(f.fix) in bad:
-                    notes.append(f"{f.file}:{f.line}: {f.rule} fix not applied: {bad[id(f.fix)]}")
+                    notes.append((f, bad[id(f.fix)]))
             picked = [f for f in picked if id(f.fix) not in bad]
 
     def _culprits(self, src: SourceText, fixes: list[Fix]) -> dict[int, str]:
@@ -219,7 +224,7 @@ class _Round:
             except EditError as exc:
                 out[id(fx)] = str(exc)
         if not out:  # together they fail, one by one they pass: keep the first, retry the rest later
-            out[id(fixes[-1])] = "conflicts with another fix of this file"
+            out[id(fixes[-1])] = _CONFLICT
         return out
 
 
@@ -307,10 +312,10 @@ def _isolate(
     out: dict[int, str] = {}
     rnd = _Round(before, Known.of_graph(before.graph))
     for f in suspects:
-        notes: list[str] = []
+        notes: list[tuple[Finding, str]] = []
         kept, texts = rnd.texts([f], notes)
         if not kept or not texts:
-            out[id(f)] = notes[0] if notes else why[id(f)]
+            out[id(f)] = notes[0][1] if notes else why[id(f)]
             continue
         alone = _reanalyse(before, texts, settings)
         if _worse_alone(before, alone, f):
@@ -404,10 +409,13 @@ def fix_loop(
         wanted = candidates(current)
         if not wanted:
             break
-        notes: list[str] = []
+        notes: list[tuple[Finding, str]] = []
         picked, texts = _Round(current, Known.of_graph(current.graph)).texts(wanted, notes)
-        for n in notes:
-            outcome.skipped.append(n)
+        for f, why in notes:
+            if why == _CONFLICT:
+                continue
+            banned.add(_fix_key(f))
+            note(_fix_key(f), f"{f.file}:{f.line}: {f.rule} fix not applied: {why}")
         if not texts:
             for f in wanted:
                 banned.add(_fix_key(f))  # nothing of them can be spliced now: do not try again
