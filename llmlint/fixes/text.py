@@ -18,7 +18,7 @@ import yaml
 
 from llmlint.fixes import render
 from llmlint.fixes.patch import EditError, apply_to_data
-from llmlint.fixes.validate import Known, identity, problems
+from llmlint.fixes.validate import Known, identity, problems, shortened
 from llmlint.manifest.loader import Document, SourceText, _Loader
 from llmlint.manifest.positions import content_end, root, substring_offset
 from llmlint.model import AddDocument, AppendItem, Edit, Fix, Path, RemoveItem, ReplaceInString, SetValue
@@ -554,6 +554,9 @@ def _validate(before: Any, after: Any) -> None:
     if new:
         more = f" (and {len(new) - 1} more)" if len(new) > 1 else ""
         raise EditError(f"the API server would refuse the result: {new[0]}{more}")
+    worse = shortened(before, after)
+    if worse:
+        raise EditError(worse)
 
 
 def _identities(text: str) -> dict[tuple[str, str, str, str], int]:
