@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import Any
 
 import jsonpatch
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from llmlint.fixes.validate import deadlines, identity, problems  # noqa: E402
+from llmlint.manifest.loader import SourceText, decode, load  # noqa: E402
 
 CORPUS = Path("/work/shared/realworld/corpus")
 K8S = "1.33"
@@ -78,17 +78,19 @@ def manifests(repo: Path) -> list[Path]:
 
 
 def objects(text: str) -> list[Any]:
-    try:
-        docs = list(yaml.safe_load_all(text))
-    except yaml.YAMLError:
+    """The objects of a file, document by document (one document that does not parse costs only
+    itself), ``kind: List`` items included; read with llmlint's own loader."""
+    src = decode("x.yaml", text.encode("utf-8", "surrogatepass"))
+    if not isinstance(src, SourceText):
         return []
     out: list[Any] = []
-    for d in docs:
-        kind = d.get("kind") if isinstance(d, dict) else None
-        if isinstance(kind, str) and kind.endswith("List") and isinstance(d.get("items"), list):
-            out += [i for i in d["items"] if isinstance(i, dict)]
-        elif isinstance(d, dict):
-            out.append(d)
+    for d in load(src, prefilter=False).documents:
+        data = d.data
+        kind = data.get("kind") if isinstance(data, dict) else None
+        if isinstance(kind, str) and kind.endswith("List") and isinstance(data.get("items"), list):
+            out += [i for i in data["items"] if isinstance(i, dict)]
+        elif isinstance(data, dict):
+            out.append(data)
     return out
 
 
