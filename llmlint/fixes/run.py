@@ -70,6 +70,9 @@ def annotate(result: ScanResult) -> None:
         main: Target = next((e.target for e in fix.edits if not isinstance(e, AddDocument)), f.target)
         obj = by_target.get(main)
         fix.json_patch = None
+        edited = {e.target for e in fix.edits if not isinstance(e, AddDocument)}
+        if len(edited) > 1:
+            obj = None  # one RFC 6902 patch names one object: this fix is its diff (and --fix) only
         if obj is not None:
             try:
                 fix.json_patch = json_patch(
