@@ -393,3 +393,31 @@ def test_write_all_writes_a_group_of_files_all_or_none(tmp_path: Path, rules: An
     assert outcome.applied == []
     assert {e.file for e in errors} == {"deploy.yaml", "cm.yaml"}
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")], "temporary files left behind"
+
+
+def test_a_startup_probe_shorter_than_the_authors_readiness_budget_is_dropped(
+    tmp_path: Path, rules: Any
+) -> None:
+    readiness = "          readinessProbe: {httpGet: {path: /health, port: 8000}, periodSeconds: 10, failureThreshold: 600}\n"
+    text = _dep().replace("          envFrom:\n", readiness + "          envFrom:\n")
+    short = {"httpGet": {"path": "/health", "port": 8000}, "periodSeconds": 10, "failureThreshold": 20}
+    long = {**short, "failureThreshold": 600}
+    path = ("spec", "template", "spec", "containers", 0, "startupProbe")
+    for probe, lands in ((short, False), (long, True)):
+        rules(
+            "LLMX01",
+            _one_fix_rule(
+                "LLMX01",
+                lambda o, p=probe: [
+                    SetValue(o.target, path, p),
+                    SetValue(o.target, ("metadata", "annotations", "state"), "b"),
+                ],
+            ),
+        )
+        f = write(tmp_path, "d.yaml", text)
+        outcome, _ = _run(tmp_path, _settings())
+        assert (f.read_text() != text) == lands, outcome.skipped
+        if not lands:
+            assert (
+                "shortens the start-up deadline of container 'web' from 6000 s to 200 s" in outcome.skipped[0]
+            )

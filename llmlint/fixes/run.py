@@ -65,7 +65,7 @@ def annotate(result: ScanResult) -> None:
     known = Known.of_graph(result.graph)
     for f in result.findings:
         fix = f.fix
-        if fix is None:
+        if fix is None or not fix.edits:  # no edits: a fix offered as its own diff (a Helm template's)
             continue
         main: Target = next((e.target for e in fix.edits if not isinstance(e, AddDocument)), f.target)
         obj = by_target.get(main)
@@ -122,7 +122,11 @@ FindingKey = tuple[str, str, ObjectRef, str | None, Path]
 
 def _wanted(f: Finding, unsafe: bool) -> bool:
     return (
-        f.fix is not None and not f.suppressed and (f.fix.safety == "safe" or unsafe) and f.file is not None
+        f.fix is not None
+        and bool(f.fix.edits)  # a fix that is only a diff (a Helm template's) is never written
+        and not f.suppressed
+        and (f.fix.safety == "safe" or unsafe)
+        and f.file is not None
     )
 
 
@@ -461,9 +465,14 @@ def fix_loop(
 
 
 def combined_diff(outcome: FixOutcome) -> str:
+    offered = {  # fixes that are only a diff (a Helm template's): in the patch, never written by --fix
+        f.fix.diff
+        for f in outcome.result.active
+        if f.fix and not f.fix.edits and f.fix.diff and f.fix.safety == "safe"
+    }
     return "".join(
         unified(name, outcome.original[name].text, text) for name, text in sorted(outcome.fixed.items())
-    )
+    ) + "".join(sorted(offered))
 
 
 def write_all(outcome: FixOutcome) -> list[InputError]:
