@@ -6,6 +6,7 @@ the parsed object equals that object parsed from the fixed text.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import jsonpatch
@@ -73,7 +74,8 @@ def check_patches(text: str, rule_id: str | None = None) -> int:
         before = _find(_objects(text), ref)
         after_text = fix_text(src, docs, fix)
         after = _find(_objects(after_text), ref)
-        patched = jsonpatch.apply_patch(before, fix.json_patch)
+        # as JSON (and the API server) has it: a copy at each alias use
+        patched = jsonpatch.apply_patch(json.loads(json.dumps(before)), fix.json_patch)
         assert patched == after, (f.rule, fix.description, fix.json_patch)
         paths = [op["path"] for op in fix.json_patch if op["op"] == "add" and not op["path"].endswith("/-")]
         assert len(paths) == len(set(paths)), f"{f.rule}: two adds of one path {paths}"
@@ -114,3 +116,9 @@ def test_appends_to_a_missing_list_create_it_once() -> None:
     assert [op["op"] for op in ops] == ["add", "add", "add"]
     assert ops[0]["path"] == "/spec/containers/0/args" and ops[1]["path"] == "/spec/containers/0/args/-"
     assert jsonpatch.apply_patch(obj, ops)["spec"]["containers"][0]["args"] == ["--a", "--b", "--c"]
+
+
+def test_json_patch_of_a_fix_through_an_alias_use() -> None:
+    from test_fix_writes import ALIAS_USE
+
+    assert check_patches(ALIAS_USE, "LLM010") == 1

@@ -77,6 +77,45 @@ def test_an_anchored_node_that_another_container_aliases_is_never_edited(tmp_pat
     assert "cannot be applied" in finding["fix"]["description"]
 
 
+ALIAS_USE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: vllm
+x-defaults:
+  resources: &res
+    limits:
+      nvidia.com/gpu: 1  # one GPU each
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: vllm}
+  template:
+    metadata:
+      labels: {app: vllm}
+    spec:
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.10.1
+          args: ["--model=meta-llama/Llama-3.1-8B-Instruct", "--tensor-parallel-size=2"]
+          resources: *res
+        - name: log-shipper
+          image: fluent/fluent-bit:3.0
+          resources: *res
+"""
+
+
+def test_an_edit_through_an_alias_writes_that_use_out_for_it_alone(tmp_path: Path) -> None:
+    f = write(tmp_path, "a.yaml", ALIAS_USE)
+    cli("scan", "--fix", "--unsafe-fixes", "--select", "LLM010", "a.yaml", cwd=tmp_path)
+    assert f.read_text() == ALIAS_USE.replace(
+        "          resources: *res\n        - name: log-shipper",
+        "          resources:\n            limits:\n              nvidia.com/gpu: 2\n        - name: log-shipper",
+    )
+    _, report = scan_json("--select", "LLM010", "a.yaml", cwd=tmp_path)
+    assert report["findings"] == []
+
+
 def test_an_alias_elsewhere_in_the_document_does_not_block_other_fixes(tmp_path: Path) -> None:
     text = (
         _fixable()
