@@ -421,3 +421,30 @@ def test_a_startup_probe_shorter_than_the_authors_readiness_budget_is_dropped(
             assert (
                 "shortens the start-up deadline of container 'web' from 6000 s to 200 s" in outcome.skipped[0]
             )
+
+
+def test_a_loop_still_changing_files_after_the_last_round_is_reported(tmp_path: Path, rules: Any) -> None:
+    def fn(ctx: Context) -> Iterable[Finding]:
+        for o in _deployments(ctx):  # each fix clears its finding and causes the next one (a new path)
+            n = int(o.annotations.get("state", "0"))
+            edit = SetValue(o.target, ("metadata", "annotations", "state"), str(n + 1))
+            yield Finding("LLMX01", f"step {n}", o.target, ("step", n), fix=Fix("safe", "next", [edit]))
+
+    rules("LLMX01", fn)
+    f = write(tmp_path, "d.yaml", _dep(state="0"))
+    outcome, _ = _run(tmp_path, _settings())
+    assert f.read_text() == _dep(state="8") and len(outcome.applied) == 8
+    assert outcome.skipped == [
+        "fixes did not converge after 8 rounds (LLMX01 still apply); what was fixed so far is kept"
+    ]
+
+
+def test_fixed_n_counts_only_what_landed(tmp_path: Path, rules: Any) -> None:
+    rules("LLMX01", _annotation_rule("LLMX01", "a", "b"))
+    one = write(tmp_path, "one.yaml", _dep("one"))
+    two = write(tmp_path, "two.yaml", _dep("two"))
+    _read_only(two)
+    outcome, _ = _run(tmp_path, _settings(), roots=["."])
+    assert [f.target.source for f in outcome.applied] == ["one.yaml"]
+    assert one.read_text() == _dep("one", "b") and two.read_text() == _dep("two")
+    assert outcome.skipped == ["two.yaml:5: LLMX01 fix not applied: the file is read-only; not written"]
