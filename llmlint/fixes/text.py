@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -603,7 +604,9 @@ def _validate(before: Any, after: Any) -> None:
         raise EditError(worse)
 
 
+@lru_cache(maxsize=16)
 def _identities(text: str) -> dict[tuple[str, str, str, str], int]:
+    """How many objects of each identity a file holds (read once per text: a str caches its hash)."""
     counts: dict[tuple[str, str, str, str], int] = {}
     try:
         for data in yaml.load_all(text, Loader=yaml.CSafeLoader):
@@ -641,9 +644,15 @@ def _verify(
             if why:
                 raise EditError(why)
     if added:
-        before, after = _identities(src.text), _identities(new_text)
-        for key, n in after.items():
-            if n > 1 and n > before.get(key, 0):
+        # edits never rename an object: the file's objects are its old ones and the new documents
+        before = _identities(src.text)
+        counts: dict[tuple[str, str, str, str], int] = {}
+        for new_doc in added:
+            key = identity(new_doc.value)
+            if key is None:
+                continue
+            counts[key] = counts.get(key, 0) + 1
+            if before.get(key, 0) + counts[key] > 1:
                 _, kind, ns, name = key
                 raise EditError(
                     f"the file would hold {kind} {ns + '/' if ns else ''}{name} twice (the second replaces the first)"
