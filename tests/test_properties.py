@@ -359,3 +359,13 @@ def test_scan_survives_a_mangled_value(m: tuple[list[dict[str, Any]], Style], da
     outcome = fix_loop(result, Settings(), unsafe=True)
     if "-" in outcome.fixed:
         list(yaml.safe_load_all(outcome.fixed["-"]))
+
+
+@COMMON
+@given(manifests())
+def test_json_patch_is_the_text_fix(m: tuple[list[dict[str, Any]], Style]) -> None:
+    """Every fix's json_patch, applied with the jsonpatch library, gives the object of its fixed text."""
+    from test_fix_patch import check_patches
+
+    docs, style = m
+    check_patches(render(docs, style).decode("utf-8-sig"))

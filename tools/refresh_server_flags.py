@@ -157,7 +157,9 @@ def open_trees(sources: Iterable[str], min_version: str | None) -> list[Tree]:
         elif p.is_dir() and _is_git_dir(p):
             tags = subprocess.run(
                 ["git", f"--git-dir={p}", "tag", "--list"],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.split()
             for tag in tags:
                 if parse_version(tag):
@@ -337,8 +339,10 @@ def index_classes(sources: Iterable[str]) -> dict[str, ClassInfo]:
                     fields[stmt.target.id] = ann
                 elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     methods.add(stmt.name)
-            decos = {_dotted(d.func if isinstance(d, ast.Call) else d).rsplit(".", 1)[-1]
-                     for d in node.decorator_list}
+            decos = {
+                _dotted(d.func if isinstance(d, ast.Call) else d).rsplit(".", 1)[-1]
+                for d in node.decorator_list
+            }
             info = ClassInfo(
                 node.name,
                 [_dotted(b).rsplit(".", 1)[-1] for b in node.bases],
@@ -352,8 +356,9 @@ def index_classes(sources: Iterable[str]) -> dict[str, ClassInfo]:
     return out
 
 
-def class_fields(classes: dict[str, ClassInfo], name: str, seen: frozenset[str] = frozenset()
-                 ) -> dict[str, ast.AST | None]:
+def class_fields(
+    classes: dict[str, ClassInfo], name: str, seen: frozenset[str] = frozenset()
+) -> dict[str, ast.AST | None]:
     info = classes.get(name)
     if info is None or name in seen:
         return {}
@@ -412,9 +417,14 @@ def _kwargs_var_class(fn: ast.AST) -> dict[str, str]:
     """``x_kwargs = get_kwargs(Cls)`` assignments within a function."""
     out: dict[str, str] = {}
     for node in ast.walk(fn):
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call)
-                and _dotted(node.value.func).endswith("get_kwargs") and node.value.args):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+            and _dotted(node.value.func).endswith("get_kwargs")
+            and node.value.args
+        ):
             out[node.targets[0].id] = _dotted(node.value.args[0])
     return out
 
@@ -452,7 +462,7 @@ def _emit_bool_opt(ctx: _VllmCtx, opts: OptMap, names: list[str]) -> None:
             if ctx.enable_disable:
                 for pre, inv in (("--enable-", "--disable-"), ("--disable-", "--enable-")):
                     if n.startswith(pre):
-                        _add(opts, [inv + n[len(pre):]], False)
+                        _add(opts, [inv + n[len(pre) :]], False)
 
 
 _IMPORT_MAP_RE = re.compile(r"from\s+(vllm\.entrypoints[\w.]*)\s+import\s+(\([^)]*\)|[^\n]*)")
@@ -519,8 +529,7 @@ def _vllm_file(ctx: _VllmCtx, text: str, opts: OptMap) -> None:
     called = {
         _dotted(n.func.value)
         for n in ast.walk(module)
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-        and n.func.attr == "add_cli_args"
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "add_cli_args"
     }
     fn_nodes = [n for n in ast.walk(module) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     owner: dict[int, str] = {}
@@ -540,8 +549,11 @@ def _vllm_file(ctx: _VllmCtx, text: str, opts: OptMap) -> None:
                 _vllm_loop(ctx, node, var_cls, mods, deleted, opts, owner.get(id(fn), ""), called)
             if isinstance(node, ast.For) and isinstance(node.iter, (ast.List, ast.Tuple)):
                 _literal_loop(node, opts)
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "add_argument"):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "add_argument"
+            ):
                 continue
             names = [s for a in node.args if (s := _str(a)) and s.startswith("-")]
             if not names:
@@ -575,9 +587,14 @@ def _literal_loop(loop: ast.For, opts: OptMap) -> None:
         if s and s.startswith("-"):
             names.append(s)
     for node in ast.walk(loop):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "add_argument" and node.args
-                and isinstance(node.args[0], ast.Name) and node.args[0].id == first.id):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "add_argument"
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id == first.id
+        ):
             kw = {k.arg: k.value for k in node.keywords if k.arg}
             kind = _action_kind(kw.get("action"))
             for n in names:
@@ -613,8 +630,9 @@ def _subscript_key(node: ast.AST) -> tuple[str, str] | None:
     return None
 
 
-def _starred_kind(ctx: _VllmCtx, node: ast.AST, var_cls: dict[str, str],
-                  mods: dict[tuple[str, str], dict[str, str]]) -> str:
+def _starred_kind(
+    ctx: _VllmCtx, node: ast.AST, var_cls: dict[str, str], mods: dict[tuple[str, str], dict[str, str]]
+) -> str:
     sk = _subscript_key(node)
     if sk is None:
         return "value"
@@ -637,17 +655,30 @@ def _starred_flags(node: ast.AST, mods: dict[tuple[str, str], dict[str, str]]) -
     return _mod_flags(mods.get(sk, {})) if sk else []
 
 
-def _vllm_loop(ctx: _VllmCtx, loop: ast.For, var_cls: dict[str, str],
-               mods: dict[tuple[str, str], dict[str, str]], deleted: set[tuple[str, str]],
-               opts: OptMap, owner: str, called: set[str]) -> None:
+def _vllm_loop(
+    ctx: _VllmCtx,
+    loop: ast.For,
+    var_cls: dict[str, str],
+    mods: dict[tuple[str, str], dict[str, str]],
+    deleted: set[tuple[str, str]],
+    opts: OptMap,
+    owner: str,
+    called: set[str],
+) -> None:
     """``for key, value in X.items(): g.add_argument(f"--{key.replace('_','-')}", **value)``."""
     it = loop.iter
-    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute)
-            and it.func.attr == "items" and isinstance(it.func.value, ast.Name)):
+    if not (
+        isinstance(it, ast.Call)
+        and isinstance(it.func, ast.Attribute)
+        and it.func.attr == "items"
+        and isinstance(it.func.value, ast.Name)
+    ):
         return
     var = it.func.value.id
     has_fstring_add = any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "add_argument"
+        isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr == "add_argument"
         and any(isinstance(a, ast.JoinedStr) for a in n.args)
         for n in ast.walk(loop)
     )
@@ -699,8 +730,11 @@ def extract_sglang(tree: Tree, renames: dict[str, str] | None = None) -> OptMap:
     action_src = text + "\n" + (tree.read(f"{base}/arg_groups/argparse_actions.py") or "")
     module = ast.parse(text)
     for node in ast.walk(module):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "add_argument"):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "add_argument"
+        ):
             continue
         names = [s for a in node.args if (s := _str(a)) and s.startswith("-")]
         if not names:
@@ -746,8 +780,14 @@ def _sglang_annotated(text: str, opts: OptMap) -> None:
             elts = list(ann.slice.elts) if isinstance(ann.slice, ast.Tuple) else [ann.slice]
             if len(elts) < 2:
                 continue
-            meta = next((e for e in elts[1:] if isinstance(e, ast.Call)
-                         and _dotted(e.func).rsplit(".", 1)[-1] == "Arg"), None)
+            meta = next(
+                (
+                    e
+                    for e in elts[1:]
+                    if isinstance(e, ast.Call) and _dotted(e.func).rsplit(".", 1)[-1] == "Arg"
+                ),
+                None,
+            )
             has_help = any(_str(e) is not None for e in elts[1:])
             if meta is None and not has_help:
                 continue
@@ -789,7 +829,7 @@ def extract_tgi(tree: Tree, renames: dict[str, str] | None = None) -> OptMap:
     while depth and i < len(text):
         depth += {"{": 1, "}": -1}.get(text[i], 0)
         i += 1
-    body = text[m.end(): i - 1]
+    body = text[m.end() : i - 1]
     opts: OptMap = {}
     attrs: list[str] = []
     buf = ""
@@ -828,7 +868,7 @@ def extract_tgi(tree: Tree, renames: dict[str, str] | None = None) -> OptMap:
             is_flag = True
         _add(opts, names, not is_flag)
     _add(opts, ["--help", "-h"], False)
-    head = text[max(0, m.start() - 300): m.start()]
+    head = text[max(0, m.start() - 300) : m.start()]
     if re.search(r"#\[(?:clap|command)\([^\]]*\bversion\b", head):
         _add(opts, ["--version", "-V"], False)
     return opts
@@ -879,7 +919,7 @@ def merge(per_version: list[tuple[str, OptMap]]) -> dict[str, object]:
             entry["alias_of"] = alias_of[name]
         if deprecated.get(name):
             entry["deprecated"] = True
-        missing = [v for v in versions[first: last + 1] if v not in seen]
+        missing = [v for v in versions[first : last + 1] if v not in seen]
         if missing:
             entry["missing_in"] = missing
         out[name] = entry
@@ -919,7 +959,8 @@ def _checked_renames(fw: str, data: dict[str, object], found: dict[str, str]) ->
 
 
 SOURCES = {
-    "vllm": "github.com/vllm-project/vllm " + ", ".join(_VLLM_PARSER_FILES)
+    "vllm": "github.com/vllm-project/vllm "
+    + ", ".join(_VLLM_PARSER_FILES)
     + " (+ vllm/config*.py dataclass fields); releases read from PyPI wheels",
     "sglang": "github.com/sgl-project/sglang python/sglang/srt/server_args.py"
     " (+ python/sglang/srt/arg_groups/fields/*.py); releases read from PyPI wheels",
@@ -952,11 +993,19 @@ def build(fw: str, sources: list[str], min_version: str) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     for fw in EXTRACTORS:
-        ap.add_argument(f"--{fw}", nargs="+", default=[], metavar="SRC",
-                        help=f"{fw} sources: git dirs, version dirs or wheels")
+        ap.add_argument(
+            f"--{fw}",
+            nargs="+",
+            default=[],
+            metavar="SRC",
+            help=f"{fw} sources: git dirs, version dirs or wheels",
+        )
         ap.add_argument(f"--{fw}-min", default=MIN_VERSIONS[fw], help="oldest version to read")
-    ap.add_argument("-o", "--output", default=str(Path(__file__).resolve().parent.parent
-                                                  / "llmlint" / "data" / "server_flags.json"))
+    ap.add_argument(
+        "-o",
+        "--output",
+        default=str(Path(__file__).resolve().parent.parent / "llmlint" / "data" / "server_flags.json"),
+    )
     args = ap.parse_args(argv)
     out_path = Path(args.output)
     doc: dict[str, object] = {}
@@ -969,8 +1018,8 @@ def main(argv: list[str] | None = None) -> int:
     doc["_about"] = (
         "Command-line flags of LLM inference servers by release, extracted statically from each "
         "server's own argument parser by tools/refresh_server_flags.py on "
-        f"{_dt.date.today().isoformat()}. Sources: " + "; ".join(
-            f"{fw}: {SOURCES[fw]}" for fw in EXTRACTORS)
+        f"{_dt.date.today().isoformat()}. Sources: "
+        + "; ".join(f"{fw}: {SOURCES[fw]}" for fw in EXTRACTORS)
         + ". since/until = first/last listed version accepting the flag (until null = still "
         "accepted in the newest listed); missing_in = listed versions inside that range that "
         "lack it; value = takes an argument; abbrev = the parser (argparse) accepts unambiguous "

@@ -12,6 +12,17 @@ class EditError(Exception):
     pass
 
 
+def unshared(data: Any) -> Any:
+    """A copy of ``data`` in which no two places share an object (YAML aliases construct one object for
+    every use; JSON, and the API server, have a copy at each). Editing one place of the copy changes only
+    that place."""
+    if isinstance(data, dict):
+        return {k: unshared(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [unshared(v) for v in data]
+    return data
+
+
 def _path_key(path: Path) -> tuple[tuple[int, int, str], ...]:
     """Sort key for paths: list indexes numerically (removals go highest index first)."""
     return tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in path)
@@ -101,7 +112,7 @@ def json_patch(obj: Any, edits: list[Edit]) -> list[dict[str, Any]]:
     :func:`apply_to_data` applies them."""
     ops: list[dict[str, Any]] = []
     removes: list[RemoveItem] = []
-    work = copy.deepcopy(obj)
+    work = unshared(obj)
     for e in edits:
         if isinstance(e, AddDocument):
             continue

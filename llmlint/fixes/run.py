@@ -70,6 +70,9 @@ def annotate(result: ScanResult) -> None:
         main: Target = next((e.target for e in fix.edits if not isinstance(e, AddDocument)), f.target)
         obj = by_target.get(main)
         fix.json_patch = None
+        edited = {e.target for e in fix.edits if not isinstance(e, AddDocument)}
+        if len(edited) > 1:
+            obj = None  # one RFC 6902 patch names one object: this fix is its diff (and --fix) only
         if obj is not None:
             try:
                 fix.json_patch = json_patch(
@@ -119,7 +122,11 @@ FindingKey = tuple[str, str, ObjectRef, str | None, Path]
 
 def _wanted(f: Finding, unsafe: bool) -> bool:
     return (
-        f.fix is not None and not f.suppressed and (f.fix.safety == "safe" or unsafe) and f.file is not None
+        f.fix is not None
+        and bool(f.fix.edits)  # a fix that is only a diff (a Helm template's) is never written
+        and not f.suppressed
+        and (f.fix.safety == "safe" or unsafe)
+        and f.file is not None
     )
 
 
@@ -150,6 +157,9 @@ def _touched(fix: Fix) -> set[tuple[str, tuple[str | None, str | None, str]]]:
     return out
 
 
+_CONFLICT = "conflicts with another fix of this file"  # tried again in a later round
+
+
 class _Round:
     """One round's candidate fixes, spliced together per file; a fix that fails in any file leaves every
     file (a fix spanning a ConfigMap and its Deployment lands in both or neither)."""
@@ -158,7 +168,9 @@ class _Round:
         self.current, self.known = current, known
         self.sources, self.docs = current.sources(), current.documents()
 
-    def texts(self, picked: list[Finding], notes: list[str]) -> tuple[list[Finding], dict[str, str]]:
+    def texts(
+        self, picked: list[Finding], notes: list[tuple[Finding, str]]
+    ) -> tuple[list[Finding], dict[str, str]]:
         while True:
             per_file: dict[str, list[Fix]] = {}
             taken: dict[str, Taken] = {}
@@ -200,7 +212,7 @@ class _Round:
                 return picked, out
             for f in picked:
                 if id(f.fix) in bad:
-                    notes.append(f"{f.file}:{f.line}: {f.rule} fix not applied: {bad[id(f.fix)]}")
+                    notes.append((f, bad[id(f.fix)]))
             picked = [f for f in picked if id(f.fix) not in bad]
 
     def _culprits(self, src: SourceText, fixes: list[Fix]) -> dict[int, str]:
@@ -219,7 +231,7 @@ class _Round:
             except EditError as exc:
                 out[id(fx)] = str(exc)
         if not out:  # together they fail, one by one they pass: keep the first, retry the rest later
-            out[id(fixes[-1])] = "conflicts with another fix of this file"
+            out[id(fixes[-1])] = _CONFLICT
         return out
 
 
@@ -307,10 +319,10 @@ def _isolate(
     out: dict[int, str] = {}
     rnd = _Round(before, Known.of_graph(before.graph))
     for f in suspects:
-        notes: list[str] = []
+        notes: list[tuple[Finding, str]] = []
         kept, texts = rnd.texts([f], notes)
         if not kept or not texts:
-            out[id(f)] = notes[0] if notes else why[id(f)]
+            out[id(f)] = notes[0][1] if notes else why[id(f)]
             continue
         alone = _reanalyse(before, texts, settings)
         if _worse_alone(before, alone, f):
@@ -404,10 +416,13 @@ def fix_loop(
         wanted = candidates(current)
         if not wanted:
             break
-        notes: list[str] = []
+        notes: list[tuple[Finding, str]] = []
         picked, texts = _Round(current, Known.of_graph(current.graph)).texts(wanted, notes)
-        for n in notes:
-            outcome.skipped.append(n)
+        for f, why in notes:
+            if why == _CONFLICT:
+                continue
+            banned.add(_fix_key(f))
+            note(_fix_key(f), f"{f.file}:{f.line}: {f.rule} fix not applied: {why}")
         if not texts:
             for f in wanted:
                 banned.add(_fix_key(f))  # nothing of them can be spliced now: do not try again

@@ -10,19 +10,21 @@ mismatch rejects the fix instead of writing a wrong file.
 from __future__ import annotations
 
 import bisect
-import copy
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import yaml
 
 from llmlint.fixes import render
-from llmlint.fixes.patch import EditError, apply_to_data
-from llmlint.fixes.validate import Known, identity, problems
+from llmlint.fixes.patch import EditError, apply_to_data, unshared
+from llmlint.fixes.validate import Known, identity, problems, shortened
 from llmlint.manifest.loader import Document, SourceText, _Loader
 from llmlint.manifest.positions import content_end, root, substring_offset
 from llmlint.model import AddDocument, AppendItem, Edit, Fix, Path, RemoveItem, ReplaceInString, SetValue
 
+_ALIAS_USE = re.compile(r"[ \t]*:[ \t]*(\*[^\s,\[\]{}]+)")
 TOO_DEEP = "the document nests too deeply (through its aliases) to be fixed safely"
 
 
@@ -96,19 +98,43 @@ class _Doc:
             self._shared = {i for i, count in incoming.items() if count > 1}
         return self._shared
 
-    def check_unaliased(self, path: Path) -> None:
-        """Refuse an edit along ``path`` that passes through a node other places alias."""
-        chain = _chain(self.root, path)
+    def aliased_use(self, path: Path) -> tuple[int, int, int] | None:
+        """Where ``path`` passes through a node other places alias: ``(depth, start, end)`` of the alias
+        token (``*name``) of that use, to be written out in full for this use alone. Raises EditError when
+        the path reaches the shared node at its anchor (``limits: &lim``): editing it there would change
+        every alias, and it cannot be copied out from under them."""
         shared = self.shared()
         if not shared:
-            return
-        for depth, (_, node) in enumerate(chain[1:], start=1):
-            if id(node) in shared:
-                where = "/".join(map(str, path[:depth]))
-                raise EditError(
-                    f"{where} is a YAML anchor that other places alias: editing it would change them too "
-                    "(write that use out in full to fix it)"
-                )
+            return None
+        chain = _chain(self.root, path)
+        for depth, (key, node) in enumerate(chain[1:], start=1):
+            if id(node) not in shared:
+                continue
+            if key is not None:
+                m = _ALIAS_USE.match(self.src.text, self.abs(key.end_mark.index))
+                if m is not None:
+                    return depth, m.start(1), m.end(1)
+            where = "/".join(map(str, path[:depth]))
+            raise EditError(
+                f"{where} is a YAML anchor that other places alias: editing it would change them too"
+            )
+        return None
+
+    def expand_alias(self, key: yaml.Node, parent: yaml.Node, start: int, end: int, value: Any) -> Splice:
+        """Replace the alias token at ``[start, end)`` with ``value`` written out (block or flow, as its
+        mapping is)."""
+        depth = 0
+        if (
+            self.src.is_json
+            or getattr(parent, "flow_style", False)
+            or not (isinstance(value, dict | list) and value)
+        ):
+            text = self.flow(value) if isinstance(value, dict | list) else render.scalar(value)
+            return Splice(start, end, text, depth)
+        while start > 0 and self.src.text[start - 1] in " \t":
+            start -= 1
+        lines = render.block(value, self.indent_for(value, key.start_mark.column), self.step, self.seq_offset)
+        return Splice(start, end, self.nl("\n" + "\n".join(lines)), depth)
 
     @staticmethod
     def _style(node: yaml.Node) -> tuple[int, int]:
@@ -349,9 +375,28 @@ def _edit_splices(d: _Doc, items: list[tuple[int, Edit, Path]]) -> list[Splice]:
     out: list[Splice] = []
     creates: dict[Path, tuple[int, Any]] = {}
     flow_removals: dict[Path, tuple[int, list[int]]] = {}
+    # edits through an alias (``resources: *res``) write that use out in full, edited, for it alone
+    uses: dict[tuple[int, int], tuple[int, int, list[Edit]]] = {}
+    plain: list[tuple[int, Edit, Path]] = []
     for order, e, path in items:
-        if not isinstance(e, AddDocument):
-            d.check_unaliased(path)
+        use = None if isinstance(e, AddDocument) else d.aliased_use(path)
+        if use is None:
+            plain.append((order, e, path))
+        else:
+            depth, start, end = use
+            uses.setdefault((start, end), (depth, order, []))[2].append(e)
+    for (start, end), (depth, order, edits) in uses.items():
+        e0 = edits[0]
+        through = (*e0.target.prefix, *getattr(e0, "path", ()))[:depth]
+        chain = _chain(d.root, through)
+        whole = {e0.target.doc_index: unshared(d.doc.data)}
+        apply_to_data(whole, edits)
+        written = _at(whole[e0.target.doc_index], through)
+        key_node, holder = chain[-1][0], chain[-2][1]
+        assert key_node is not None
+        sp = d.expand_alias(key_node, holder, start, end, written)
+        out.append(Splice(sp.start, sp.end, sp.text, depth, order))
+    for order, e, path in plain:
         if isinstance(e, SetValue | AppendItem):
             chain = _chain(d.root, path)
             depth = len(chain) - 1
@@ -554,9 +599,14 @@ def _validate(before: Any, after: Any) -> None:
     if new:
         more = f" (and {len(new) - 1} more)" if len(new) > 1 else ""
         raise EditError(f"the API server would refuse the result: {new[0]}{more}")
+    worse = shortened(before, after)
+    if worse:
+        raise EditError(worse)
 
 
+@lru_cache(maxsize=16)
 def _identities(text: str) -> dict[tuple[str, str, str, str], int]:
+    """How many objects of each identity a file holds (read once per text: a str caches its hash)."""
     counts: dict[tuple[str, str, str, str], int] = {}
     try:
         for data in yaml.load_all(text, Loader=yaml.CSafeLoader):
@@ -582,7 +632,7 @@ def _verify(
 ) -> None:
     mine = [e for e in edits if e.target.source == src.name]
     touched = {e.target.doc_index for e in mine if not isinstance(e, AddDocument)}
-    expected = {i: copy.deepcopy(docs[i].data) for i in touched}
+    expected = {i: unshared(docs[i].data) for i in touched}  # an alias use edited alone stays alone
     apply_to_data(expected, [e for e in mine if not isinstance(e, AddDocument)])
     for i, want in expected.items():
         _validate(docs[i].data, want)
@@ -594,9 +644,15 @@ def _verify(
             if why:
                 raise EditError(why)
     if added:
-        before, after = _identities(src.text), _identities(new_text)
-        for key, n in after.items():
-            if n > 1 and n > before.get(key, 0):
+        # edits never rename an object: the file's objects are its old ones and the new documents
+        before = _identities(src.text)
+        counts: dict[tuple[str, str, str, str], int] = {}
+        for new_doc in added:
+            key = identity(new_doc.value)
+            if key is None:
+                continue
+            counts[key] = counts.get(key, 0) + 1
+            if before.get(key, 0) + counts[key] > 1:
                 _, kind, ns, name = key
                 raise EditError(
                     f"the file would hold {kind} {ns + '/' if ns else ''}{name} twice (the second replaces the first)"

@@ -177,6 +177,50 @@ def problems(obj: Any, merged: bool = False) -> set[str]:
     return out
 
 
+def _budget(probe: Any) -> float | None:
+    """``initialDelaySeconds + periodSeconds × failureThreshold`` (defaults 0, 10, 3), or None."""
+    if not isinstance(probe, dict):
+        return None
+
+    def num(key: str, default: int) -> float:
+        v = probe.get(key, default)
+        return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else float(default)
+
+    return num("initialDelaySeconds", 0) + num("periodSeconds", 10) * num("failureThreshold", 3)
+
+
+def deadlines(obj: Any) -> dict[str, float]:
+    """The start-up deadline of every container (by its path and name): the startupProbe's budget, or
+    without one the longest budget of the readiness and liveness probes (the time the author allowed
+    for start-up), or infinity when no probe bounds it."""
+    out: dict[str, float] = {}
+    for where, m in _walk(obj):
+        containers = m.get("containers")
+        if not isinstance(containers, list):
+            continue
+        for i, c in enumerate(containers):
+            if not isinstance(c, dict):
+                continue
+            start = _budget(c.get("startupProbe"))
+            if start is None:
+                others = [b for b in (_budget(c.get(p)) for p in _PROBES[1:]) if b is not None]
+                start = max(others) if others else float("inf")
+            out[f"{where}/containers/{c.get('name', i)}"] = start
+    return out
+
+
+def shortened(before: Any, after: Any) -> str | None:
+    """Why ``after`` is worse than ``before`` for a starting server: a container's start-up deadline
+    got shorter (a new startupProbe below the readiness/liveness budget the author set, a lower
+    failureThreshold), so a model that loaded in time before is now killed while loading."""
+    old = deadlines(before)
+    for c, t in deadlines(after).items():
+        if c in old and t < old[c]:
+            name = c.rsplit("/", 1)[-1]
+            return f"it shortens the start-up deadline of container {name!r} from {old[c]:g} s to {t:g} s"
+    return None
+
+
 def identity(obj: Any) -> tuple[str, str, str, str] | None:
     """(API group, kind, namespace, name) of an object, or None when it has no kind and name.
 
