@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import yaml
 
-from llmlint.manifest.loader import Document
+from llmlint.manifest.loader import Document, compose
 from llmlint.model import Path
 
 
@@ -35,7 +35,7 @@ class Located(NamedTuple):
 def root(doc: Document) -> yaml.Node | None:
     if doc._root is None:
         try:
-            doc._root = yaml.compose(doc.text, Loader=yaml.CSafeLoader)
+            doc._root = compose(doc.text)
         except (yaml.YAMLError, RecursionError):
             doc._root = False
     return doc._root or None
