@@ -622,3 +622,47 @@ def test_absurd_numbers_give_errors_with_file_and_line(good_dir: Path) -> None:
     assert ("LLM003", GOOD_LLM003_LINE) in got
     for e in report["errors"]:
         assert e["file"] == "big-model.yaml" and e["line"] is not None, e
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit"])
+def test_lone_surrogate_in_json_in_every_format(good_dir: Path, fmt: str) -> None:
+    (good_dir / "bad.json").write_text(
+        '{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x\\ud800"}}', encoding="utf-8"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "llmlint", "scan", "--format", fmt, "."],
+        cwd=good_dir,
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")  # strict: valid UTF-8
+    assert proc.returncode == 2, err
+    assert "Traceback" not in out + err and "internal error" not in out + err
+    assert "LLM003" in out and "bad.json" in out + err
+
+
+def test_positions_in_a_file_of_many_documents(tmp_path: Path) -> None:
+    """Line and column come from the line index: exact for the first and the last of 400 documents."""
+    n = 400
+    (tmp_path / "many.yaml").write_text("".join("---\n" + GOOD for _ in range(n)), encoding="utf-8")
+    _, report, _ = run_scan("many.yaml", "--select", "LLM003", cwd=tmp_path)
+    lines = sorted(f["line"] for f in report["findings"])
+    per = GOOD_LINES + 1
+    assert lines == [i * per + 1 + GOOD_LLM003_LINE for i in range(n)]
+    assert {f["column"] for f in report["findings"]} == {15}
+
+
+def test_cr_only_file_is_fixed_with_cr_line_ends(tmp_path: Path) -> None:
+    path = tmp_path / "cr.yaml"
+    path.write_bytes(("# comment first\n" + GOOD).replace("\n", "\r").encode())
+    proc = subprocess.run(
+        [sys.executable, "-m", "llmlint", "scan", "--fix", "--select", "LLM003", "cr.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = path.read_bytes()
+    assert b"\n" not in data
+    assert data == ("# comment first\n" + GOOD).replace("0.97", "0.90").replace("\n", "\r").encode()
