@@ -190,10 +190,10 @@ def scan(
             sys.stdout.write(outcome.fixed["-"])  # the fixed stream itself, tokens and all: it is the input
             output = output or None
             if not output:
-                from llmlint.report.redact import redact_result
+                from llmlint.report.redact import json_safe, redact, redact_result
 
                 redact_result(result)
-                click.echo(_render(fmt, result, None, extra), err=True, nl=False)
+                click.echo(json_safe(redact(_render(fmt, result, None, extra))), err=True, nl=False)
                 _exit(result, settings)
     if fmt in ("json", "sarif"):
         from llmlint.fixes.run import annotate
