@@ -11,6 +11,9 @@ in one run on this machine, each figure the median of fresh subprocesses:
   loads every document (``yaml.load_all(text, Loader=yaml.CSafeLoader)``; ``json.loads`` for JSON);
 * ``T_scan``  -- ``llmlint scan --format json CORPUS``; ``T_scan2`` the same on the 2x corpus;
 * ``T_one``   -- ``llmlint scan FILE`` on one LLM manifest, against ``T_import``: ``python -c "import yaml"``;
+* ``T_file`` / ``T_file2`` -- ``llmlint scan --format json`` on ONE file of ``--per-file`` vLLM Deployments
+  (each with findings and fixes) and on one of twice as many: the cost per document must not grow with
+  the file (positions, suppressions and fixes are found without counting from the file's start);
 * peak memory -- the maximum resident set size of the 1x scan (``os.wait4`` rusage of each timed run, and
   one extra untimed run that polls /proc and sums the RSS of the scan's whole process tree).
 
@@ -47,6 +50,42 @@ TARGET_SCAN_VS_LOAD = 0.5
 TARGET_TWICE = 2.3
 TARGET_ONE_VS_IMPORT = 2.5
 TARGET_PEAK_MB = 500.0
+
+# One vLLM Deployment with findings and fixes (LLM001, LLM003, LLM012...), repeated in one file.
+PER_FILE_DOC = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: vllm-{i}
+  namespace: ml
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app: vllm-{i}}}
+  template:
+    metadata:
+      labels: {{app: vllm-{i}}}
+    spec:
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:v0.10.1
+          args:
+            - --model=meta-llama/Llama-3.1-8B-Instruct
+            - --gpu-memory-utilization=0.97  # llmlint: ignore[LLM022]
+          ports:
+            - containerPort: 8000
+          readinessProbe:
+            httpGet: {{path: /health, port: 8000}}
+          resources:
+            limits: {{nvidia.com/gpu: "1"}}
+"""
+
+
+def write_per_file(path: Path, documents: int) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(documents):
+            fh.write("---\n" + PER_FILE_DOC.format(i=i))
+
 
 LOAD_SCRIPT = r"""
 import json, os, sys
@@ -324,6 +363,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="repetitions of the corpus runs (median)")
     ap.add_argument("--one-repeat", type=int, default=15, help="repetitions of the one-file runs (median)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE")
+    ap.add_argument(
+        "--per-file", type=int, default=1000, help="documents in the one-big-file case (and twice as many)"
+    )
     ns = ap.parse_args(argv)
 
     tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -398,6 +440,18 @@ def _bench(ns: argparse.Namespace, work: Path) -> int:
     if one_s.runs[-1].returncode not in (0, 1):
         report_scan_problems("one file", one_s.runs[-1])
 
+    big1, big2 = work / f"one-file-{ns.per_file}.yaml", work / f"one-file-{2 * ns.per_file}.yaml"
+    write_per_file(big1, ns.per_file)
+    write_per_file(big2, 2 * ns.per_file)
+    file1, file2 = Series("T_file"), Series("T_file2")
+    timed([*scan_cmd, str(big1)], cwd, env)
+    for _ in range(ns.repeat):
+        file1.runs.append(timed([*scan_cmd, str(big1)], cwd, env))
+        file2.runs.append(timed([*scan_cmd, str(big2)], cwd, env))
+    for label, series in (("one big file", file1), ("one big file 2x", file2)):
+        if any(report_scan_problems(label, r) for r in series.runs[-1:]):
+            return 2
+
     peak = max(scan1.maxrss_mb, tree_peak)
     ratios: list[tuple[str, float, str, bool]] = [
         (
@@ -419,6 +473,12 @@ def _bench(ns: argparse.Namespace, work: Path) -> int:
             one_s.median / imp_s.median <= TARGET_ONE_VS_IMPORT,
         ),
         ("peak memory, 1x scan (MB)", peak, f"< {TARGET_PEAK_MB:g}", peak < TARGET_PEAK_MB),
+        (
+            "one file, documents x2 / x1",
+            file2.median / file1.median,
+            f"<= {TARGET_TWICE}",
+            file2.median / file1.median <= TARGET_TWICE,
+        ),
     ]
 
     print()
@@ -434,6 +494,8 @@ def _bench(ns: argparse.Namespace, work: Path) -> int:
         (scan2, describe_scan(scan2.runs[-1]) + f", max RSS {scan2.maxrss_mb:.0f} MB"),
         (one_s, f"exit={one_s.runs[-1].returncode}"),
         (imp_s, ""),
+        (file1, describe_scan(file1.runs[-1]) + f", {ns.per_file} documents in one file"),
+        (file2, describe_scan(file2.runs[-1]) + f", {2 * ns.per_file} documents in one file"),
     ):
         secs = [r.seconds for r in s.runs]
         print(
@@ -458,7 +520,8 @@ def _bench(ns: argparse.Namespace, work: Path) -> int:
                         "2x": {"files": files2, "bytes": bytes2},
                     },
                     "seconds": {
-                        s.name: [r.seconds for r in s.runs] for s in (load1, scan1, scan2, one_s, imp_s)
+                        s.name: [r.seconds for r in s.runs]
+                        for s in (load1, scan1, scan2, one_s, imp_s, file1, file2)
                     },
                     "peak_mb": peak,
                     "ratios": [{"name": n, "value": v, "target": t, "pass": ok} for n, v, t, ok in ratios],

@@ -295,9 +295,9 @@ def scan(
                 _emit(_render(fmt, result, output, extra), output, fmt)
             else:
                 report = _render(fmt, result, None, extra, sys.stderr)
-                from llmlint.report.redact import redact
+                from llmlint.report.redact import json_safe, redact
 
-                click.echo(redact(report), err=True, nl=False)
+                click.echo(json_safe(redact(report)) if fmt in ("json", "sarif") else redact(report), err=True, nl=False)
             _exit(result, settings)
     if fmt in ("json", "sarif"):
         from llmlint.fixes.run import annotate

@@ -251,8 +251,15 @@ def analyse(
             findings.extend(fn(ctx))
         except Exception as exc:  # a rule's bug must not cost the user the other rules' findings
             where = f"{type(exc).__name__}: {exc}"
+            obj = _culprit(exc)
+            file = line = None
+            on = ""
+            if obj is not None:
+                file = None if obj.target.source == "cluster" else obj.target.source
+                line = obj.doc.line0 + 1 if obj.doc is not None else None
+                on = f" on {obj.ref.label()}"
             graph.errors.append(
-                InputError(None, None, f"internal error in rule {rule_id} ({where}); please report it")
+                InputError(file, line, f"internal error in rule {rule_id}{on} ({where}); please report it")
             )
     if context:
         findings = _drop_context(findings, context)
@@ -277,6 +284,22 @@ def analyse(
     return ScanResult(
         findings, all_errors, loaded, graph, files, _suppression_warnings(loaded, graph, doc_index)
     )
+
+
+def _culprit(exc: BaseException) -> K8sObject | None:
+    """The object a crashing rule was looking at: the innermost frame's local that is one (or holds one
+    as ``.obj``), so that the error names its file and object."""
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    for frame in reversed(frames):
+        for value in list(frame.f_locals.values()):
+            obj = value if isinstance(value, K8sObject) else getattr(value, "obj", None)
+            if isinstance(obj, K8sObject):
+                return obj
+    return None
 
 
 def _parse_deferred(graph: Graph, loaded: list[Loaded]) -> list[Document]:

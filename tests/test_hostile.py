@@ -301,6 +301,57 @@ CASES = [
         "no 'spec'",
     ),
     Case("items-not-list.yaml", lambda: "apiVersion: v1\nkind: List\nitems: {a: 1}\n", None),
+    # issue 15 §8: a lone surrogate in a JSON manifest is not text (no format could print it)
+    Case(
+        "surrogate.json",
+        lambda: '{"apiVersion": "apps/v1", "kind": "Deployment",\n "metadata": {"name": "bad\\ud800"}}',
+        "lone surrogate",
+        2,
+    ),
+    Case(
+        "surrogate-pair.json",
+        lambda: (
+            '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ok"},'
+            ' "data": {"smile": "\\ud83d\\ude00", "esc": "\\\\ud800"}}'
+        ),
+        None,
+    ),
+    # §10: valid YAML that must be read as PyYAML reads it
+    Case(
+        "cr.yaml",
+        lambda: ("# classic Mac line ends\n" + GOOD).replace("\n", "\r"),
+        None,
+        findings=(("LLM003", GOOD_LLM003_LINE + 1),),
+    ),
+    Case(
+        "end-marker-directive.yaml",
+        lambda: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n...\n%YAML 1.1\n---\n" + GOOD,
+        None,
+        findings=(("LLM003", GOOD_LLM003_LINE + 6),),
+    ),
+    Case(
+        "list-in-list.yaml",
+        lambda: (
+            "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: List\n    items:\n"
+            + "".join(
+                ("      - " if i == 0 else "        ") + line + "\n"
+                for i, line in enumerate(GOOD.splitlines())
+            )
+        ),
+        None,
+        findings=(("LLM003", GOOD_LLM003_LINE + 6),),
+    ),
+    Case(
+        "anchor-redefined.yaml",
+        lambda: GOOD + "junk:\n  a: &x 1\n  b: *x\n  c: &x [2]\n  d: *x\n",
+        None,
+        findings=(("LLM003", GOOD_LLM003_LINE),),
+    ),
+    # §11: clear errors at the right line
+    Case(
+        "max-surge.yaml", lambda: HEAD + '  strategy: {rollingUpdate: {maxSurge: "1e400%"}}\n', "maxSurge", 6
+    ),
+    Case("form-feed.yaml", lambda: HEAD + "  replicas: 1\n\x0c\n", "form feed", 7),
     # "billion laughs" through Kubernetes $(VAR) expansion, and in a shell script
     Case("env-bomb.yaml", lambda: _container_doc(env=_env_bomb(), args='["--model=$(V9)"]'), None),
     Case(
@@ -555,3 +606,63 @@ def test_many_small_documents_in_one_file(tmp_path: Path) -> None:
         pytest.fail("more than 10 s")
     assert code == 1
     assert sum(1 for f in report["findings"] if f["rule"] == "LLM003") == 2000
+
+
+def test_absurd_numbers_give_errors_with_file_and_line(good_dir: Path) -> None:
+    """A 310-digit model size (float overflow in estimates) or a percentage no API server takes: never an
+    error without a file ("<input>: internal error"), and the good file keeps its findings."""
+    digits = "9" * 310
+    doc = GOOD.replace(
+        "  name: vllm\n", f'  name: big\n  annotations: {{llmlint.io/model-params: "{digits}B"}}\n'
+    )
+    doc = doc.replace("--model=meta-llama/Llama-3-8B", f"--model=org/m-{digits}B")
+    (good_dir / "big-model.yaml").write_text(doc, encoding="utf-8")
+    _, report, _ = run_scan(".", "--select", "ALL", cwd=good_dir)
+    got = {(f["rule"], f["line"]) for f in report["findings"] if f["file"] == "good.yaml"}
+    assert ("LLM003", GOOD_LLM003_LINE) in got
+    for e in report["errors"]:
+        assert e["file"] == "big-model.yaml" and e["line"] is not None, e
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit"])
+def test_lone_surrogate_in_json_in_every_format(good_dir: Path, fmt: str) -> None:
+    (good_dir / "bad.json").write_text(
+        '{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x\\ud800"}}', encoding="utf-8"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "llmlint", "scan", "--format", fmt, "."],
+        cwd=good_dir,
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")  # strict: valid UTF-8
+    assert proc.returncode == 2, err
+    assert "Traceback" not in out + err and "internal error" not in out + err
+    assert "LLM003" in out and "bad.json" in out + err
+
+
+def test_positions_in_a_file_of_many_documents(tmp_path: Path) -> None:
+    """Line and column come from the line index: exact for the first and the last of 400 documents."""
+    n = 400
+    (tmp_path / "many.yaml").write_text("".join("---\n" + GOOD for _ in range(n)), encoding="utf-8")
+    _, report, _ = run_scan("many.yaml", "--select", "LLM003", cwd=tmp_path)
+    lines = sorted(f["line"] for f in report["findings"])
+    per = GOOD_LINES + 1
+    assert lines == [i * per + 1 + GOOD_LLM003_LINE for i in range(n)]
+    assert {f["column"] for f in report["findings"]} == {15}
+
+
+def test_cr_only_file_is_fixed_with_cr_line_ends(tmp_path: Path) -> None:
+    path = tmp_path / "cr.yaml"
+    path.write_bytes(("# comment first\n" + GOOD).replace("\n", "\r").encode())
+    proc = subprocess.run(
+        [sys.executable, "-m", "llmlint", "scan", "--fix", "--select", "LLM003", "cr.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = path.read_bytes()
+    assert b"\n" not in data
+    assert data == ("# comment first\n" + GOOD).replace("0.97", "0.90").replace("\n", "\r").encode()

@@ -189,3 +189,21 @@ def test_names_with_line_breaks_and_escapes(tmp_path: Path, fmt: str) -> None:
             assert "pwned" not in line or not line.lstrip().startswith("::error file=x")
             assert not re.match(r"\s*::(warning|error)::injected", line)
     assert out.count("LLM003") >= 2  # the good file's finding and the hostile one's
+
+
+def test_diff_never_shows_a_workflow_command_in_a_context_line(tmp_path: Path) -> None:
+    """GitHub's runner trims leading blanks before looking for ``::``: a context line of a diff (" …")
+    holding one would run as a workflow command in a CI log; that hunk is left out."""
+    script = GOOD.replace(
+        "          args:\n",
+        "          env:\n            - name: SCRIPT\n              value: |\n"
+        "                ::error file=x.yaml::pwned\n          args:\n",
+    )
+    write(tmp_path, "good.yaml", script)
+    write(tmp_path, "other.yaml", GOOD.replace("name: good", "name: other"))
+    _, out, err = cli("scan", "--diff", ".", cwd=tmp_path)
+    assert "left out of the diff" in err and "good.yaml" in err
+    assert "::error" not in out
+    assert "+++ b/other.yaml" in out and "--gpu-memory-utilization=0.90" in out
+    for line in out.splitlines():
+        assert not line.lstrip().startswith("::"), line

@@ -230,8 +230,10 @@ def _apply(obj: dict[str, Any], f: Finding) -> str | None:
         body = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, width=1 << 20).rstrip("\n")
     except (yaml.YAMLError, RecursionError, ValueError):
         return None
-    if not body.isascii() or not _shell_safe(*body.splitlines()):
-        return None  # safe_dump escapes what it must; anything else is not shown
+    from llmlint.report.redact import runner_command
+
+    if not body.isascii() or not _shell_safe(*body.splitlines()) or runner_command(body):
+        return None  # safe_dump escapes what it must; anything else (a CI workflow command) is not shown
     marker = "EOF"
     while marker in body.splitlines():
         marker += "_"

@@ -50,4 +50,6 @@ def unified(name: str, before: str, after: str, changed: tuple[int, int] | None 
     delta = len(after) - len(before)
     a = before[start:end].splitlines(keepends=True)
     b = after[start : end + delta].splitlines(keepends=True)
-    return "".join(_lines(name, a, b, before.count("\n", 0, start)))
+    from llmlint.manifest.positions import line_col_of  # a cached line index: no count from the start
+
+    return "".join(_lines(name, a, b, line_col_of(before, start)[0] - 1))

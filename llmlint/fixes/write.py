@@ -22,6 +22,8 @@ CHANGED = "changed on disk while llmlint ran; not overwritten (run again)"
 
 
 def encode(src: SourceText, text: str) -> bytes:
+    if src.cr_only:  # read with CR line ends turned into LF (loader.decode): written back with CR
+        text = text.replace("\n", "\r")
     return (b"\xef\xbb\xbf" if src.bom else b"") + text.encode("utf-8")
 
 

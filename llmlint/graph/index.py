@@ -298,6 +298,13 @@ def _check_shape(obj: K8sObject) -> tuple[str, Path] | None:
     return None
 
 
+def _is_list(data: dict[str, Any]) -> bool:
+    kind = data.get("kind")
+    return kind == "List" or (
+        isinstance(kind, str) and kind.endswith("List") and isinstance(data.get("items"), list)
+    )
+
+
 def objects_of(data: Any, target: Target, doc: Document | None) -> Iterator[K8sObject | InputError]:
     if not isinstance(data, dict):
         yield InputError(
@@ -311,7 +318,10 @@ def objects_of(data: Any, target: Target, doc: Document | None) -> Iterator[K8sO
         for i, item in enumerate(as_list(data.get("items"))):
             if isinstance(item, dict):
                 sub = Target(target.source, target.doc_index, (*target.prefix, "items", i), _ref(item))
-                yield K8sObject(item, sub, doc)
+                if "kind" in item and _is_list(item):  # a List inside a List: kubectl reads it
+                    yield from objects_of(item, sub, doc)
+                else:
+                    yield K8sObject(item, sub, doc)
         return
     yield K8sObject(data, Target(target.source, target.doc_index, target.prefix, ref), doc)
 

@@ -20,6 +20,7 @@ requires (:func:`type_errors`, at the key's line): an object it would reject is 
 from __future__ import annotations
 
 import errno
+import heapq
 import json
 import os
 import re
@@ -58,6 +59,7 @@ class SourceText:
     is_json: bool = False
     raw: bytes = b""
     mode: int | None = None
+    cr_only: bool = False  # the file ends its lines with CR alone: ``text`` has LF, written back as CR
 
 
 @dataclass(slots=True, eq=False)
@@ -165,6 +167,52 @@ _Loader.add_constructor("tag:yaml.org,2002:pairs", _Loader.construct_json_pairs)
 _Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_json_float)
 
 
+class _EventComposer(yaml.composer.Composer, yaml.resolver.Resolver):
+    """PyYAML's composer over libyaml's events, where an anchor may be defined again (YAML allows it, and
+    so do kubectl and Helm: an alias names the latest node with its anchor). libyaml's own composer
+    refuses that; this one runs only then."""
+
+    def __init__(self, events: Iterator[yaml.Event]) -> None:
+        self._events = events
+        self._next: yaml.Event | None = None
+        yaml.composer.Composer.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+    def peek_event(self) -> yaml.Event:
+        if self._next is None:
+            self._next = next(self._events)
+        return self._next
+
+    def get_event(self) -> yaml.Event:
+        ev = self.peek_event()
+        self._next = None
+        return ev
+
+    def check_event(self, *choices: type) -> bool:
+        try:
+            ev = self.peek_event()
+        except StopIteration:
+            return False
+        return not choices or isinstance(ev, choices)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        ev = self.peek_event()
+        anchor = getattr(ev, "anchor", None)
+        if not isinstance(ev, yaml.AliasEvent) and anchor is not None:
+            self.anchors.pop(anchor, None)  # a redefinition: later aliases name the new node
+        return super().compose_node(parent, index)
+
+
+def compose(text: str, loader: type = yaml.CSafeLoader) -> Any:
+    """The node tree of ``text`` (one document), as libyaml composes it, redefined anchors allowed."""
+    try:
+        return yaml.compose(text, Loader=loader)
+    except yaml.composer.ComposerError as exc:
+        if "duplicate anchor" not in (exc.context or ""):
+            raise
+    return _EventComposer(iter(yaml.parse(text, Loader=yaml.CSafeLoader))).get_single_node()
+
+
 def _newline_of(text: str) -> str:
     i = text.find("\n")
     return "\r\n" if i > 0 and text[i - 1] == "\r" else "\n"
@@ -184,8 +232,18 @@ def decode(name: str, raw: bytes, path: str | None = None) -> SourceText | Input
         line = raw.count(b"\n", 0, exc.start) + 1
         return InputError(name, line, f"invalid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
     is_json = name.endswith(".json") or text.lstrip().startswith(("{", "["))
+    cr_only = "\r" in text and "\n" not in text
+    if cr_only:  # classic Mac line ends: YAML reads CR as a line break; so does everything here, as LF
+        text = text.replace("\r", "\n")
     return SourceText(
-        name=name, path=path, text=text, bom=bom, newline=_newline_of(text), is_json=is_json, raw=raw
+        name=name,
+        path=path,
+        text=text,
+        bom=bom,
+        newline=_newline_of(text),
+        is_json=is_json,
+        raw=raw,
+        cr_only=cr_only,
     )
 
 
@@ -237,8 +295,24 @@ def kind_hint(chunk: str, start: int = 0, end: int | None = None) -> tuple[str |
     return m.group(1) or m.group(2) or m.group(3), True
 
 
+_END_MARKER = re.compile(r"^\.\.\.[ \t]*(?:#[^\n]*)?\n", re.MULTILINE)
+
+
 def document_starts(text: str) -> Iterator[int]:
-    """Offsets where documents start: 0, and every ``---`` that begins a line (then a blank or the end)."""
+    """Offsets where documents start: 0, every ``---`` that begins a line (then a blank or the end), and
+    the line after a ``...`` document end marker (directives such as ``%YAML`` may follow one)."""
+    if "\n..." in text or text.startswith("..."):
+        ends = (m.end() for m in _END_MARKER.finditer(text) if 0 < m.end() < len(text))
+        last = -1
+        for k in heapq.merge(_dash_starts(text), ends):
+            if k != last:
+                yield k
+                last = k
+        return
+    yield from _dash_starts(text)
+
+
+def _dash_starts(text: str) -> Iterator[int]:
     yield 0
     pos = 0
     while True:
@@ -396,6 +470,29 @@ def _mark_line(doc: Document, exc: yaml.MarkedYAMLError) -> tuple[int | None, in
     return doc.line0 + mark.line + 1, mark.column + 1
 
 
+_CHAR_NAMES = {0x0C: "form feed", 0x0B: "vertical tab", 0x1B: "escape", 0x7F: "delete", 0x00: "NUL"}
+
+
+def reader_error(doc: Document, exc: yaml.reader.ReaderError) -> InputError:
+    """libyaml's reader refuses a character: one line, at the character's line and column."""
+    chunk = doc.text
+    pos = max(0, int(exc.position))
+    if not chunk.isascii():  # libyaml counts bytes of UTF-8
+        pos = len(chunk.encode("utf-8")[:pos].decode("utf-8", "ignore"))
+    pos = min(pos, len(chunk))
+    line = doc.line0 + chunk.count("\n", 0, pos) + 1
+    col = pos - (chunk.rfind("\n", 0, pos) + 1) + 1
+    char = exc.character
+    code = (
+        char if isinstance(char, int) else (ord(char) if isinstance(char, str) and len(char) == 1 else None)
+    )
+    if code is None:
+        return InputError(doc.source.name, line, "invalid YAML: a character YAML does not allow", col)
+    name = _CHAR_NAMES.get(code)
+    what = f"U+{code:04X}" + (f" ({name})" if name else "")
+    return InputError(doc.source.name, line, f"invalid YAML: control character {what} is not allowed", col)
+
+
 def parse_document(doc: Document) -> InputError | None:
     """Parse ``doc`` into ``doc.data``; an error names the file and line."""
     doc.parsed = True
@@ -414,7 +511,7 @@ def parse_document(doc: Document) -> InputError | None:
                 return InputError(name, doc.line0 + deep_at + 1, NESTING)
         anchor = _ANCHOR.search(chunk)
         if anchor is not None:
-            root = yaml.compose(chunk, Loader=_Loader)
+            root = compose(chunk, _Loader)
             try:
                 expansion = _alias_expansion(root, MAX_ALIAS_EXPANSION) if root is not None else 0
             except RecursiveAliasError as exc:
@@ -425,7 +522,9 @@ def parse_document(doc: Document) -> InputError | None:
                     _line_at(doc, chunk, anchor.start()),
                     f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes (alias bomb?)",
                 )
-        doc.data = yaml.load(chunk, Loader=_Loader)
+            doc.data = _Loader("").construct_document(root) if root is not None else None
+        else:
+            doc.data = yaml.load(chunk, Loader=_Loader)
         if _may_be_deep(chunk) and _depth(doc.data, MAX_DEPTH) > MAX_DEPTH:
             doc.data = None
             return InputError(name, doc.line0 + 1, TOO_DEEP)
@@ -444,8 +543,10 @@ def parse_document(doc: Document) -> InputError | None:
                 col,
             )
         return InputError(name, line, f"invalid YAML: {msg}", col)
+    except yaml.reader.ReaderError as exc:
+        return reader_error(doc, exc)
     except yaml.YAMLError as exc:
-        return InputError(name, doc.line0 + 1, f"invalid YAML: {exc}")
+        return InputError(name, doc.line0 + 1, f"invalid YAML: {' '.join(str(exc).split())}")
     except (RecursionError, MemoryError):
         return InputError(name, doc.line0 + 1, "document nests too deeply or is too large to parse")
     except Exception as exc:  # libyaml can raise plain errors (e.g. on odd encodings)
@@ -505,8 +606,11 @@ _TYPE_NAMES: dict[type, str] = {
     list: "a list",
     dict: "a mapping",
     str: "a string",
-    IntOrString: "an integer or a string",
+    IntOrString: "an integer or a percentage such as '25%'",
 }
+
+
+_PERCENT = re.compile(r"[0-9]{1,10}%\Z")
 
 
 def _describe(value: Any) -> str:
@@ -536,6 +640,10 @@ def _want(bad: Bad, at: tuple[str | int, ...], value: Any, want: type) -> None:
     if value is None:
         return
     if want is IntOrString and isinstance(value, str):
+        # the API server takes a string only as a percentage of digits ("25%"; IsValidPercent)
+        if _PERCENT.match(value) and int(value[:-1]) <= INT32_MAX:
+            return
+        bad.append((at, value, want))
         return
     if want is int or want is IntOrString:
         if isinstance(value, int) and not isinstance(value, bool) and INT32_MIN <= value <= INT32_MAX:
@@ -594,11 +702,15 @@ def type_errors(doc: Document) -> list[InputError]:
     data = doc.data
     if not isinstance(data, dict):
         return []
-    items: list[tuple[tuple[str | int, ...], dict[str, Any]]] = [((), data)]
-    skip = 0  # path steps of the object's place in its document, left out of messages
-    if data.get("kind") == "List" and isinstance(data.get("items"), list):
-        items = [(("items", i), o) for i, o in enumerate(data["items"]) if isinstance(o, dict)]
-        skip = 2
+    items: list[tuple[tuple[str | int, ...], dict[str, Any]]] = []
+    todo: list[tuple[tuple[str | int, ...], dict[str, Any]]] = [((), data)]
+    while todo:  # a List's items, and the items of a List inside it
+        at, obj = todo.pop()
+        if obj.get("kind") == "List" and isinstance(obj.get("items"), list) and len(at) < 20:
+            todo.extend(((*at, "items", i), o) for i, o in enumerate(obj["items"]) if isinstance(o, dict))
+        else:
+            items.append((at, obj))
+    items.reverse()
     found: Bad = []
     for prefix, obj in items:
         kind = obj.get("kind")
@@ -614,6 +726,9 @@ def type_errors(doc: Document) -> list[InputError]:
         return []
     bad: list[tuple[tuple[str | int, ...], str]] = []
     for at, value, want in found:
+        skip = 0  # the object's place in its document (``items.3``) is left out of messages
+        while skip + 1 < len(at) and at[skip] == "items" and isinstance(at[skip + 1], int):
+            skip += 2
         dotted = ".".join(str(p) for p in at[skip:])
         if want in (int, IntOrString) and isinstance(value, int) and not isinstance(value, bool):
             msg = f"{dotted} is {_describe(value)}, outside a 32-bit integer (the API server rejects it)"
@@ -658,6 +773,53 @@ def _json_float(text: str) -> float:
     return value
 
 
+_SURROGATE = re.compile(r"(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _lone_surrogate(name: str, text: str, data: Any) -> InputError | None:
+    """A JSON ``\\ud800`` escape without its pair decodes to text that is not Unicode (YAML refuses it,
+    UTF-8 cannot write it): an error at the escape's line, before any report tries to print it."""
+    first = _SURROGATE.search(text)
+    if first is None:
+        return None
+    stack = [data]
+    bad = False
+    while stack and not bad:
+        v = stack.pop()
+        if isinstance(v, str):
+            bad = not _encodable(v)
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            bad = not all(_encodable(k) for k in v)
+            stack.extend(v.values())
+    if not bad:
+        return None
+    for m in _SURROGATE.finditer(text):  # the first escape that is not half of a pair
+        esc = m.group(0)[-6:]
+        start = m.end() - 6
+        high = esc[2].lower() in "89ab"
+        after = text[m.end() : m.end() + 6]
+        before = text[max(0, start - 6) : start]
+        paired = (high and re.fullmatch(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}", after) is not None) or (
+            not high and re.fullmatch(r"\\u[dD][89abAB][0-9a-fA-F]{2}", before) is not None
+        )
+        if not paired:
+            line = text.count("\n", 0, start) + 1
+            col = start - (text.rfind("\n", 0, start) + 1) + 1
+            msg = f"invalid JSON: {esc} is half of a UTF-16 pair (a lone surrogate), not text"
+            return InputError(name, line, msg, col)
+    return None
+
+
+def _encodable(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _parse_json(source: SourceText) -> tuple[list[Document], list[InputError]]:
     doc = Document(source, 0, 0, len(source.text), 0, None, False, parsed=True)
     try:
@@ -681,6 +843,10 @@ def _parse_json(source: SourceText) -> tuple[list[Document], list[InputError]]:
         return [], [InputError(source.name, line, msg, col)]
     if _may_be_deep(source.text) and _depth(doc.data, MAX_DEPTH) > MAX_DEPTH:
         return [], [InputError(source.name, 1, TOO_DEEP)]
+    if "\\u" in source.text:
+        lone = _lone_surrogate(source.name, source.text, doc.data)
+        if lone is not None:
+            return [], [lone]
     if isinstance(doc.data, dict):
         k = doc.data.get("kind")
         doc.kind_hint = k if isinstance(k, str) else None

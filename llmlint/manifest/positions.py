@@ -6,11 +6,12 @@ tree is cached on the document. Offsets are character offsets into ``source.text
 
 from __future__ import annotations
 
+import bisect
 from typing import NamedTuple
 
 import yaml
 
-from llmlint.manifest.loader import Document
+from llmlint.manifest.loader import Document, compose
 from llmlint.model import Path
 
 
@@ -35,7 +36,7 @@ class Located(NamedTuple):
 def root(doc: Document) -> yaml.Node | None:
     if doc._root is None:
         try:
-            doc._root = yaml.compose(doc.text, Loader=yaml.CSafeLoader)
+            doc._root = compose(doc.text)
         except (yaml.YAMLError, RecursionError):
             doc._root = False
     return doc._root or None
@@ -120,7 +121,30 @@ def substring_offset(text: str, node: yaml.Node, base: int, value: str, start: i
     return j if j != -1 else None
 
 
+_LINE_STARTS: dict[int, tuple[str, list[int]]] = {}  # id(text) → (text, offsets where its lines start)
+_LINE_STARTS_KEPT = 16
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets of the first character of every line of ``text``, built once per text (a few texts kept)."""
+    hit = _LINE_STARTS.get(id(text))
+    if hit is not None and hit[0] is text:
+        return hit[1]
+    starts = [0]
+    find = text.find
+    i = find("\n")
+    while i != -1:
+        starts.append(i + 1)
+        i = find("\n", i + 1)
+    if len(_LINE_STARTS) >= _LINE_STARTS_KEPT:
+        _LINE_STARTS.pop(next(iter(_LINE_STARTS)))
+    _LINE_STARTS[id(text)] = (text, starts)
+    return starts
+
+
 def line_col_of(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, col
+    """1-based line and column of ``text[offset]``: a binary search in the text's line index, so that a
+    file of thousands of findings costs no more per finding than a small one."""
+    starts = line_starts(text)
+    i = bisect.bisect_right(starts, offset) - 1
+    return i + 1, offset - starts[i] + 1

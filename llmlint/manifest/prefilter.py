@@ -28,7 +28,7 @@ import yaml
 
 from llmlint.kinds import ALWAYS_PARSE, BESIDE_KINDS, SCREENED_WORKLOADS
 from llmlint.lazyre import LazyRe
-from llmlint.manifest.loader import Document
+from llmlint.manifest.loader import Document, reader_error
 from llmlint.model import InputError
 
 PARSE, SKIP, DEFER, CHECK = 0, 1, 2, 3
@@ -107,6 +107,10 @@ def syntax_error(doc: Document) -> tuple[InputError | None, bool]:
         line = doc.line0 + (mark.line + 1 if mark else 1)
         col = mark.column + 1 if mark else None
         return InputError(doc.source.name, line, f"invalid YAML: {exc.problem or exc.context}", col), False
+    except yaml.reader.ReaderError as exc:
+        return reader_error(doc, exc), False
     except (yaml.YAMLError, RecursionError, MemoryError) as exc:
-        return InputError(doc.source.name, doc.line0 + 1, f"invalid YAML: {exc}"), False
+        return InputError(
+            doc.source.name, doc.line0 + 1, f"invalid YAML: {' '.join(str(exc).split())}"
+        ), False
     return None, not_mapping

@@ -39,6 +39,16 @@ _DIFF_UNSAFE = re.compile(
 _JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
+# A line that a CI runner reads as a workflow command: GitHub's runner trims leading blanks, then looks
+# for ``::`` (``::error …::``, ``::add-mask::``, ``::stop-commands::``).
+_RUNNER_COMMAND = re.compile(r"^[ \t]*::", re.MULTILINE)
+
+
+def runner_command(text: str) -> bool:
+    """Does some line of ``text`` read as a CI workflow command once its leading blanks are trimmed?"""
+    return "::" in text and _RUNNER_COMMAND.search(text) is not None
+
+
 def _escape_char(m: re.Match[str]) -> str:
     c = m.group(0)
     named = _NAMED.get(c)
@@ -132,7 +142,8 @@ def redact_result(result: Any, *, audit: bool = False) -> Secrets:
             continue
         fix.description = secrets.mask(fix.description)
         left_out = False
-        if fix.diff and (secrets.found(fix.diff) or _DIFF_UNSAFE.search(fix.diff)):
+        # (JSON escapes control characters, so only a credential costs a report its diff)
+        if fix.diff and secrets.found(fix.diff):
             fix.diff, left_out = None, True
         if fix.json_patch and secrets.in_data(fix.json_patch):
             fix.json_patch, left_out = None, True
@@ -155,7 +166,7 @@ def redact_diff(diff: str, secrets: Secrets | None = None) -> tuple[str, list[st
     The new-file line numbers of the hunks kept after a dropped one are shifted back, so the result
     still applies (``git apply``, ``patch``) and changes only what the kept hunks change."""
     secrets = secrets or _DEFAULT
-    if not (secrets.found(diff) or _DIFF_UNSAFE.search(diff)):
+    if not (secrets.found(diff) or _DIFF_UNSAFE.search(diff) or runner_command(diff)):
         return diff, []
     out: list[str] = []
     notes: list[str] = []
@@ -174,11 +185,11 @@ def redact_diff(diff: str, secrets: Secrets | None = None) -> tuple[str, list[st
             old_len = int(m.group(2)) if m.group(2) is not None else 1
             new_len = int(m.group(4)) if m.group(4) is not None else 1
             body = "".join(hunk[1:])
-            if secrets.found(body) or _DIFF_UNSAFE.search(body):
+            if secrets.found(body) or _DIFF_UNSAFE.search(body) or _context_command(hunk[1:]):
                 shift += new_len - old_len
                 notes.append(
                     f"the fix of {printable(name)} at line {old_start} is left out of the diff: it would "
-                    "show a credential or a control character (apply it with --fix)"
+                    "show a credential, a control character or a CI workflow command (apply it with --fix)"
                 )
                 continue
             new_head = f"@@ -{m.group(1)}{',' + m.group(2) if m.group(2) is not None else ''} "
@@ -206,6 +217,12 @@ def redact_diff(diff: str, secrets: Secrets | None = None) -> tuple[str, list[st
             header.append(line)
     flush()
     return "".join(out), notes
+
+
+def _context_command(lines: list[str]) -> bool:
+    """A context line (`` …``) whose text, its blanks trimmed, starts a workflow command (``+``/``-`` lines
+    cannot: the runner trims blanks only)."""
+    return any(line.startswith(" ") and line.lstrip(" \t").startswith("::") for line in lines)
 
 
 def _in_hunk(hunk: list[str]) -> bool:

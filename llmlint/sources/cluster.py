@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -370,28 +371,47 @@ def _get(conn: Connection, path: str, query: list[tuple[str, str]], timeout: flo
     if "error" in box:
         raise box["error"]
     status, raw = box["answer"]
-    if status < 400 and _SURROGATE_ESCAPE.search(raw) is not None:
-        try:
-            body = json.loads(raw)
-        except RecursionError:
-            body = _loads_shallow(raw)
-        except ValueError as exc:
-            raise _Malformed(f"malformed JSON ({_one_line(exc)})") from None
-        if isinstance(body, dict):
-            body[_TRUNCATED] = "text"
-        return status, body
     if status >= 400:
         try:
             body = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         return status, body
     try:
-        return status, json.loads(raw)
+        body = _loads_bounded(raw)
     except RecursionError:
-        return status, _loads_shallow(raw)
+        body = _loads_shallow(raw)
     except ValueError as exc:
         raise _Malformed(f"malformed JSON ({_one_line(exc)})") from None
+    if isinstance(body, dict) and _SURROGATE_ESCAPE.search(raw) is not None:
+        body[_TRUNCATED] = "text"
+    return status, body
+
+
+def _loads_bounded(raw: bytes) -> Any:
+    """``json.loads``, with RecursionError for a body nesting deeper than an object may (a check at C
+    speed: the decoder counts its depth against the interpreter's recursion limit). Python 3.12 counts
+    C recursion apart; there every page is walked instead (:func:`_object_problem`)."""
+    if sys.version_info >= (3, 12):
+        body = json.loads(raw)
+        if isinstance(body, dict):
+            body[_TRUNCATED] = True
+        return body
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(_stack_depth() + MAX_OBJECT_DEPTH + 20)
+    try:
+        return json.loads(raw)
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _stack_depth() -> int:
+    n = 0
+    f: Any = sys._getframe()
+    while f is not None:
+        n += 1
+        f = f.f_back
+    return n
 
 
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
@@ -528,7 +548,7 @@ def _pages(
         flagged = body.pop(_TRUNCATED, None)
         kept = []
         for item in items:
-            problem = _object_problem(item, check_text=flagged == "text")
+            problem = _object_problem(item, check_text=flagged == "text") if flagged else None
             if problem is not None:
                 snap.errors.append(f"{_describe_item(item, res)}: {problem}; not audited")
                 continue
