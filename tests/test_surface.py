@@ -193,11 +193,17 @@ def test_json_url_and_summary_counts(tmp_path: Path) -> None:
     assert s["fixable"]["safe"] >= 1 and s["fixable"]["unsafe"] >= 1
 
 
-def test_stdin_is_named_the_same_in_text_and_json() -> None:
+def test_stdin_is_named_the_same_in_every_format() -> None:
     code, out, _ = cli("scan", "-", "--select", "LLM007", stdin=TGI)
     assert code == 1 and out.startswith("-:23:11: LLM007 warning ")
     _, report = scan_json("-", "--select", "LLM007", stdin=TGI)
     assert report["findings"][0]["file"] == "-"
+    _, out, _ = cli("scan", "-", "--select", "LLM007", "--format", "github", stdin=TGI)
+    assert out.startswith("::warning file=-,line=23,col=11,title=LLM007::")
+    assert out.splitlines()[-1].startswith("llmlint: 1 finding in 1 file, 1 object")
+    _, out, _ = cli("scan", "-", "--select", "LLM007", "--format", "sarif", stdin=TGI)
+    (result,) = json.loads(out)["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "-"
 
 
 # ---- stdin and --fix --------------------------------------------------------------------------------
