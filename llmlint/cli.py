@@ -413,6 +413,8 @@ def rules_cmd(fmt: str) -> None:
                 "family": r.family,
                 "fix": r.fix_safety,
                 "audit_only": r.audit_only,
+                "default": getattr(r, "enabled_by_default", True),
+                "fix_availability": getattr(r, "fix_availability", None),
                 "summary": r.summary,
                 "docs": r.docs_url,
             }
@@ -425,7 +427,11 @@ def rules_cmd(fmt: str) -> None:
     width = 100
     for r in rules:
         fix = f"fix: {r.fix_safety}" if r.fix_safety else "no fix"
+        if r.fix_safety and getattr(r, "fix_availability", "always") == "sometimes":
+            fix += " (sometimes)"
         scope = "  audit only" if r.audit_only else ""
+        if not getattr(r, "enabled_by_default", True):
+            scope += "  opt-in (--select)"
         click.echo(f"{r.id}  {r.name:<34} {r.severity:<8} {fix}{scope}".rstrip())
         for line in textwrap.wrap(r.summary, width - 8):
             click.echo(f"{'':8}{line}")

@@ -223,12 +223,16 @@ def discover_for(paths: list[str], cwd: str | None = None) -> tuple[str | None, 
     first path's is used and the others are named in the returned notes."""
     cwd = cwd or os.getcwd()
     found: list[str | None] = []
+    starts: set[str] = set()  # pre-commit passes many files of few directories: look up each once
     for p in paths or ["."]:
         if p == "-":
             start = cwd
         else:
             absolute = os.path.join(cwd, p)
             start = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+        if start in starts:
+            continue
+        starts.add(start)
         hit = discover(start)
         if hit not in found:
             found.append(hit)

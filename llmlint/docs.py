@@ -1,4 +1,6 @@
-"""Rule pages, generated from the catalog (``python -m llmlint.docs`` rewrites ``docs/rules/``).
+"""Rule pages, generated from the catalog (``python -m llmlint.docs`` rewrites ``docs/rules/``), the sample
+output in the guides (``python -m llmlint.docs --guides`` runs the commands they show), and the terminal
+rendering of a page (``llmlint explain``).
 
 Each bad example is run through the real scanner and fixer (that rule alone, unsafe fixes included), so
 a page shows what ``llmlint scan`` reports on it and the diff ``--fix`` applies — never a hand-written
@@ -9,6 +11,7 @@ same pages byte for byte (``tests/test_docs.py`` fails when a committed page is 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,6 +206,52 @@ def pages() -> dict[str, str]:
     return out
 
 
+# Guides show real output: a block opened by ``<!-- output: llmlint ARGS -->`` and closed by
+# ``<!-- /output -->`` holds what ``llmlint ARGS`` prints, run from the repository root.
+_SAMPLE = re.compile(r"(<!-- output: (llmlint [^\n]*?) -->\n)(.*?)(<!-- /output -->)", re.S)
+GUIDES_WITH_OUTPUT = ("guides/getting-started.md", "json-format.md")  # under docs/
+
+
+def command_output(command: str, root: Path) -> str:
+    """What ``command`` (``llmlint …``) prints on stdout and stderr, without colour, run in ``root``."""
+    import shlex
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "CLICOLOR_FORCE")}
+    env.update(NO_COLOR="1", PYTHONPATH=str(root), COLUMNS="100")
+    proc = subprocess.run(
+        [sys.executable, "-m", "llmlint", *shlex.split(command)[1:]],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    return proc.stderr + proc.stdout
+
+
+def with_output(text: str, root: Path) -> str:
+    """``text`` with every output block refreshed from the real command."""
+
+    def sub(m: re.Match[str]) -> str:
+        out = command_output(m.group(2), root)
+        return f"{m.group(1)}```console\n$ {m.group(2)}\n{out.rstrip()}\n```\n{m.group(4)}"
+
+    return _SAMPLE.sub(sub, text)
+
+
+def write_guides(docs: Path, root: Path) -> list[Path]:
+    written = []
+    for name in GUIDES_WITH_OUTPUT:
+        p = docs / name
+        text = p.read_text(encoding="utf-8")
+        new = with_output(text, root)
+        if new != text:
+            p.write_text(new, encoding="utf-8", newline="\n")
+            written.append(p)
+    return written
+
+
 def write(directory: Path) -> list[Path]:
     """Bring ``directory`` up to date: write changed pages, remove pages of rules no longer in the catalog."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -221,6 +270,11 @@ def write(directory: Path) -> list[Path]:
 
 
 if __name__ == "__main__":  # pragma: no cover
+    if sys.argv[1:2] == ["--guides"]:  # python -m llmlint.docs --guides [docs]
+        docs_dir = Path(sys.argv[2] if len(sys.argv) > 2 else "docs")
+        for p in write_guides(docs_dir, docs_dir.resolve().parent):
+            print(f"wrote {p}")
+        sys.exit(0)
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules")
     for p in write(target):
         print(f"{'wrote' if p.exists() else 'removed'} {p}")

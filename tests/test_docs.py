@@ -90,3 +90,37 @@ def test_guides_mention_what_they_promise() -> None:
     assert "llmlint.io/ignore" in text["suppression"] and "# llmlint: ignore[" in text["suppression"]
     for key in ("select", "ignore", "severity", "exclude", "fail-on"):
         assert key in text["configuration"]
+
+
+def test_guides_show_the_real_output_of_their_commands() -> None:
+    """getting-started's samples are what the commands print now (``python -m llmlint.docs --guides``)."""
+    for name in docs.GUIDES_WITH_OUTPUT:
+        page = (DOCS / name).read_text(encoding="utf-8")
+        blocks = re.findall(
+            r"<!-- output: (llmlint [^\n]*?) -->\n```console\n\$ (.*?)\n(.*?)```\n<!-- /output -->",
+            page,
+            re.S,
+        )
+        assert blocks, f"{name} has no output block"
+        for command, shown_command, shown in blocks:
+            assert shown_command == command
+            assert shown.rstrip() == docs.command_output(command, ROOT).rstrip(), (
+                f"{name}: the output of `{command}` changed; run `python -m llmlint.docs --guides`"
+            )
+
+
+def test_the_article_is_named_where_it_is_cited() -> None:
+    for page in [ROOT / "README.md", DOCS / "README.md", *(DOCS / "guides").glob("*.md")]:
+        text = page.read_text(encoding="utf-8")
+        if "the article" in text.lower():
+            assert "cell-devlog.tistory.com/248" in text, (
+                f"{page.relative_to(ROOT)} cites the article unnamed"
+            )
+
+
+def test_docs_readme_names_the_json_contract_page() -> None:
+    index = (DOCS / "README.md").read_text(encoding="utf-8")
+    assert "json-format.md" in index and "DESIGN" not in index
+    page = (DOCS / "json-format.md").read_text(encoding="utf-8")
+    for key in ("input_errors", "by_severity", "fixable", "url", "json_patch", "warnings"):
+        assert f"`{key}`" in page, key

@@ -173,3 +173,35 @@ def test_try_repo_fix_hook_rewrites_the_file(hook_repo: Path, pre_commit_home: P
     fixed = (proj / "tgi-deployment.yaml").read_text(encoding="utf-8")
     assert "startupProbe" in fixed and "startupProbe" not in text  # the safe LLM001 fix
     assert "text-generation-inference" in fixed  # no unsafe fix without --unsafe-fixes
+
+
+def test_a_config_pinned_to_a_commit_runs(hook_repo: Path, pre_commit_home: Path, tmp_path: Path) -> None:
+    """The guide's .pre-commit-config.yaml with ``rev`` = a commit SHA (llmlint has no release tag yet)."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    config = f"repos:\n  - repo: {hook_repo}\n    rev: {sha}\n    hooks:\n      - id: llmlint\n"
+    proj = _project(
+        tmp_path,
+        {
+            "tgi-deployment.yaml": (SEED / "tgi-deployment.yaml").read_text(encoding="utf-8"),
+            ".pre-commit-config.yaml": config,
+        },
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRE_COMMIT", "VIRTUAL_ENV"))}
+    env.update(PRE_COMMIT_HOME=str(pre_commit_home), NO_COLOR="1")
+    proc = subprocess.run(
+        [str(PRE_COMMIT), "run", "--all-files", "--color", "never"],
+        cwd=proj,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+    out = proc.stdout + proc.stderr
+    if proc.returncode not in (0, 1) and any(e in out for e in NETWORK_ERRORS):
+        pytest.skip(f"pre-commit could not install the hook environment: {out[-800:]}")
+    assert proc.returncode == 1, out
+    assert "tgi-deployment.yaml:23:11: LLM007 warning " in out and "Failed" in out
+    guide = (ROOT / "docs" / "guides" / "pre-commit.md").read_text(encoding="utf-8")
+    assert "rev: <tag-or-commit-sha>" in guide and "v0.1.0" not in guide

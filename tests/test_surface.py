@@ -84,18 +84,24 @@ def test_one_line_per_finding_with_the_fix_indented_below(tmp_path: Path) -> Non
 
 def test_summary_wording(tmp_path: Path) -> None:
     write(tmp_path, "tgi.yaml", TGI)
+    _, report = scan_json("tgi.yaml", cwd=tmp_path)
+    safety = [f["fix"]["safety"] for f in report["findings"] if f["fix"]]
+    safe, unsafe = safety.count("safe"), safety.count("unsafe")
+    assert safe and unsafe  # the seed's TGI Deployment has both kinds
     _, out, _ = cli("scan", "tgi.yaml", cwd=tmp_path)
     last = out.splitlines()[-1]
     assert "in 1 of 1 file, 1 object;" in last
-    assert "1 fixable with --fix (3 more with --unsafe-fixes)" in last
+    assert last.endswith(f"; {safe} fixable with --fix ({unsafe} more with --unsafe-fixes).")
     _, out, _ = cli("scan", "tgi.yaml", "--select", "LLM007", cwd=tmp_path)
     assert out.splitlines()[-1] == (
         "1 finding (1 warning) in 1 of 1 file, 1 object; 1 fixable with --fix --unsafe-fixes."
     )
     write(tmp_path, "more/a.yaml", TGI)
     write(tmp_path, "more/b.yaml", TGI.replace("tgi-llama3-8b", "tgi-b"))
-    _, out, _ = cli("scan", "more", "--select", "LLM007", cwd=tmp_path)
-    assert "in 2 of 2 files, 2 objects;" in out.splitlines()[-1]
+    _, out, _ = cli("scan", "more", "--select", "LLM007", "--select", "LLM001", cwd=tmp_path)
+    assert out.splitlines()[-1].startswith("4 findings (2 errors, 2 warnings) in 2 of 2 files, 2 objects;")
+    _, out, _ = cli("scan", "more", "--select", "LLM007", "--fail-on", "info", cwd=tmp_path)
+    assert "2 findings (2 warnings)" in out.splitlines()[-1]
 
 
 def test_show_source_points_a_caret_at_the_column(tmp_path: Path) -> None:
@@ -187,11 +193,17 @@ def test_json_url_and_summary_counts(tmp_path: Path) -> None:
     assert s["fixable"]["safe"] >= 1 and s["fixable"]["unsafe"] >= 1
 
 
-def test_stdin_is_named_the_same_in_text_and_json() -> None:
+def test_stdin_is_named_the_same_in_every_format() -> None:
     code, out, _ = cli("scan", "-", "--select", "LLM007", stdin=TGI)
     assert code == 1 and out.startswith("-:23:11: LLM007 warning ")
     _, report = scan_json("-", "--select", "LLM007", stdin=TGI)
     assert report["findings"][0]["file"] == "-"
+    _, out, _ = cli("scan", "-", "--select", "LLM007", "--format", "github", stdin=TGI)
+    assert out.startswith("::warning file=-,line=23,col=11,title=LLM007::")
+    assert out.splitlines()[-1].startswith("llmlint: 1 finding in 1 file, 1 object")
+    _, out, _ = cli("scan", "-", "--select", "LLM007", "--format", "sarif", stdin=TGI)
+    (result,) = json.loads(out)["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "-"
 
 
 # ---- stdin and --fix --------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def render(result: ScanResult, *, color: bool = False, extra: dict[str, Any] | N
     active = result.active
     summary = (
         f"llmlint: {len(active)} finding{'s' if len(active) != 1 else ''} in {result.files} "
-        f"file{'s' if result.files != 1 else ''}, {result.objects} objects"
+        f"file{'s' if result.files != 1 else ''}, {result.objects} object{'s' if result.objects != 1 else ''}"
     )
     if result.suppressed:
         summary += f"; {result.suppressed} suppressed"

@@ -27,7 +27,7 @@ from llmlint.model import Finding
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
-STDIN_URI = "stdin"
+STDIN_URI = "-"  # stdin is named "-" in every format (llmlint.report.STDIN_NAME)
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
@@ -48,7 +48,7 @@ def repo_root(cwd: str | None = None) -> str:
 def repo_relative(name: str, root: str | None = None) -> str:
     """A file name as the scan shows it (relative to the working directory) → relative to the repo root.
 
-    Files outside the repository keep an absolute path; stdin is ``stdin``.
+    Files outside the repository keep an absolute path; stdin is ``-``.
     """
     if name == "-":
         return STDIN_URI

@@ -97,7 +97,7 @@ def summary(result: ScanResult, extra: dict[str, Any]) -> str:
     files_with = len({f.file for f in active})
     safe = sum(1 for f in active if f.fix and f.fix.safety == "safe")
     unsafe = sum(1 for f in active if f.fix and f.fix.safety == "unsafe")
-    parts = [plural(n, s) for s, n in counts.items() if n]
+    parts = [plural(n, s) if s != "info" else f"{n} info" for s, n in counts.items() if n]
     text = plural(len(active), "finding") + (f" ({', '.join(parts)})" if parts else "")
     if extra.get("audit"):
         text += f" on {len({f.target.ref for f in active})} of {plural(result.objects, 'cluster object')}"
