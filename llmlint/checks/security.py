@@ -10,6 +10,7 @@ from typing import Any
 
 from llmlint.checks import Context, check, make_fix
 from llmlint.checks.availability import pod_selector_labels
+from llmlint.checks.facts import container_label, is_context
 from llmlint.graph.objects import Container, K8sObject, PodTemplate, Workload, as_int, as_list, as_map, dig
 from llmlint.graph.selectors import matches
 from llmlint.lazyre import LazyRe
@@ -26,6 +27,9 @@ _PLACEHOLDER = LazyRe(
     re.IGNORECASE,
 )
 _VAR_REF = LazyRe(r"^\$\([A-Za-z_][A-Za-z0-9_]*\)$")
+# A value that names a token instead of being one: a variable (``$HF_TOKEN``, ``${HF_TOKEN}``, ``HF_TOKEN``,
+# ``YOUR_HUGGINGFACE_TOKEN_HERE``), a template (``{{ .Values.token }}``), or text in angle brackets.
+_NAMES_A_TOKEN = LazyRe(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|[A-Z][A-Z0-9_]*|\{\{.*\}\}|<[^>]*>)$")
 
 
 def mask(value: str) -> str:
@@ -34,16 +38,13 @@ def mask(value: str) -> str:
 
 
 def is_placeholder(value: str) -> bool:
-    return bool(_PLACEHOLDER.match(value.strip()))
+    v = value.strip()
+    return bool(_PLACEHOLDER.match(v) or _NAMES_A_TOKEN.match(v))
 
 
-def _placeholder_note(value: str) -> str:
-    if is_placeholder(value):
-        return (
-            " (it looks like a placeholder, but a plain-text Secret committed to the repository is where the real "
-            "token ends up once someone fills it in)"
-        )
-    return ""
+def _what(token: str) -> str:
+    """How a message calls the value: never the value itself."""
+    return "a token placeholder" if is_placeholder(token) else "a Hugging Face token"
 
 
 def _decoded(value: Any) -> str | None:
@@ -135,21 +136,15 @@ def _store_findings(ctx: Context, obj: K8sObject, skip_placeholders: bool) -> It
             if token is None or (skip_placeholders and is_placeholder(token)):
                 continue
             if obj.kind == "Secret":
-                how = (
-                    "base64 in data (an encoding, not encryption)" if encoded else "plain text in stringData"
-                )
+                how = "base64 data" if encoded else "stringData"
                 msg = (
-                    f"Secret {obj.name} holds a Hugging Face token ({mask(token)}) under key {key!r} as {how}: "
-                    f"anyone who can read the repository (and its history, forks and CI logs) has it"
-                    f"{_placeholder_note(token)}; keep the manifest out of the repository and create the Secret "
-                    "from a secret store (External Secrets, Sealed Secrets, SOPS, or kubectl create secret)"
+                    f"Secret {obj.name} has {_what(token)} under {key!r} in {how} in the repository: create the "
+                    "Secret from a secret store or kubectl instead"
                 )
             else:
                 msg = (
-                    f"ConfigMap {obj.name} holds a Hugging Face token ({mask(token)}) under key {key!r}: "
-                    "ConfigMaps are not secret (readable with the usual RBAC, printed by kubectl describe) and "
-                    f"this one is in the repository{_placeholder_note(token)}; move it to a Secret created "
-                    "outside the repository and reference it with secretKeyRef"
+                    f"ConfigMap {obj.name} has {_what(token)} under {key!r}: ConfigMaps are not secret; move it to "
+                    "a Secret created outside the repository"
                 )
             fix = _configmap_fix(ctx, obj, str(key), raw, token) if obj.kind == "ConfigMap" else None
             yield ctx.finding("LLM013", obj, (section, str(key)), msg, fix=fix)
@@ -175,11 +170,16 @@ def _container_findings(ctx: Context, c: Container, skip_placeholders: bool) -> 
             ),
         )
         fix.redact = [e["value"], token]
-        msg = (
-            f"env {name} of container {c.name!r} is a Hugging Face token in plain text ({mask(token)}): it is in "
-            "the repository, in every rendered manifest and in `kubectl get -o yaml` for anyone who can read the "
-            f"workload{_placeholder_note(token)}; revoke it and read it from a Secret with secretKeyRef"
-        )
+        if is_placeholder(token):
+            msg = (
+                f"env {name} of {container_label(c)!r} is a token placeholder: filled in, the token is committed in "
+                "plain text; read it from a Secret with secretKeyRef"
+            )
+        else:
+            msg = (
+                f"env {name} of {container_label(c)!r} is a Hugging Face token in plain text: revoke it and read it "
+                "from a Secret with secretKeyRef"
+            )
         yield ctx.finding("LLM013", c.obj, (*c.path, "env", i, "value"), msg, container=c, fix=fix)
     for section in ("command", "args"):
         for i, word in enumerate(as_list(c.data.get(section))):
@@ -189,10 +189,8 @@ def _container_findings(ctx: Context, c: Container, skip_placeholders: bool) -> 
             if m is None or (skip_placeholders and is_placeholder(m.group(0))):
                 continue
             msg = (
-                f"container {c.name!r} has a Hugging Face token in its {section} ({mask(m.group(0))}): it is in "
-                "the repository, in the process list and in `kubectl get -o yaml`"
-                f"{_placeholder_note(m.group(0))}; revoke it, put it in a Secret and pass it as $(HF_TOKEN) from an "
-                "env var with secretKeyRef"
+                f"{container_label(c)!r} has {_what(m.group(0))} in its {section}: revoke it and pass $(HF_TOKEN) "
+                "from an env var with secretKeyRef"
             )
             yield ctx.finding("LLM013", c.obj, (*c.path, section, i), msg, container=c, span=m.span())
 
@@ -201,12 +199,15 @@ def _container_findings(ctx: Context, c: Container, skip_placeholders: bool) -> 
 def hf_token_in_plain_text(ctx: Context) -> Iterator[Finding]:
     skip = bool(ctx.param("ignore-placeholder-tokens"))
     for w in ctx.graph.workloads:
+        if is_context(w.obj):
+            continue
         for t in w.templates:
             for c in t.all_containers():
                 yield from _container_findings(ctx, c, skip)
     for kind in ("Secret", "ConfigMap"):
         for obj in ctx.graph.of_kind(kind):
-            yield from _store_findings(ctx, obj, skip)
+            if not is_context(obj):
+                yield from _store_findings(ctx, obj, skip)
 
 
 # ---- LLM020 -------------------------------------------------------------------------------------------
