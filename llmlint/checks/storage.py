@@ -430,14 +430,14 @@ _DOWNLOAD = LazyRe(
 )
 
 
-# Downloaders that write to a temporary name and rename, and skip what is complete: one pod at a time is safe.
+# Downloaders that write to a temporary name, rename complete files, lock against each other and skip what is
+# complete (huggingface_hub, ollama): pods that start together neither corrupt nor duplicate the weights.
 _ATOMIC = LazyRe(r"huggingface-cli|\bhf\s|snapshot_download|hf_hub_download|ollama\s+pull")
 
 
 @check("LLM025")
 def model_download_per_pod(ctx: Context) -> Iterator[Finding]:
     serving = {id(s.container.template) for s in ctx.inference_servers()}
-    mounts_of = claim_mounts(ctx)
     for w in ctx.graph.workloads:
         if is_context(w.obj):
             continue
@@ -447,37 +447,18 @@ def model_download_per_pod(ctx: Context) -> Iterator[Finding]:
             for ic in t.init_containers:
                 script = " ".join(str(x) for x in ic.strings("command") + ic.strings("args"))
                 m = _DOWNLOAD.search(script)
-                if not m:
+                if not m or _ATOMIC.search(m.group(0)):
                     continue
-                shared: list[str] = []
-                pods: int | None = 0
+                shared = []
                 for _, mnt in ic.mounts:
                     vol = t.volume(str(mnt.get("name")))
-                    if vol is None or "persistentVolumeClaim" not in vol[1]:
-                        continue
-                    claim = str(dig(vol[1], "persistentVolumeClaim", "claimName"))
-                    shared.append(claim)
-                    mine = next(
-                        (x for x in mounts_of.get((w.obj.namespace, claim), []) if x.template is t), None
-                    )
-                    beside = coexisting(ctx, mine, mounts_of[(w.obj.namespace, claim)]) if mine else []
-                    counts = [x.template.replicas for x in beside]
-                    n = None if any(c is None for c in counts) else sum(c or 0 for c in counts)
-                    pods = None if pods is None or n is None else max(pods, n)
+                    if vol is not None and "persistentVolumeClaim" in vol[1]:
+                        shared.append(str(dig(vol[1], "persistentVolumeClaim", "claimName")))
                 if not shared:
                     continue
-                tool = m.group(0).strip()
-                claims = ", ".join(shared)
-                if _ATOMIC.search(tool):
-                    if pods is not None and pods <= 1:
-                        continue  # one pod, a downloader that renames complete files: nothing to corrupt
-                    msg = (
-                        f"initContainer {ic.name} downloads weights ({tool}) in each of {pods or 'many'} pods into "
-                        f"claim {claims}: they download concurrently; download once with a Job"
-                    )
-                else:
-                    msg = (
-                        f"initContainer {ic.name} downloads weights ({tool}) into claim {claims} in every pod: an "
-                        "interrupted or concurrent download leaves partial files; download once with a Job"
-                    )
+                msg = (
+                    f"initContainer {ic.name} downloads weights ({m.group(0).strip()}) into claim "
+                    f"{', '.join(shared)} in every pod: an interrupted or concurrent download leaves partial files; "
+                    "download once with a Job"
+                )
                 yield ctx.finding("LLM025", w.obj, (*ic.path, "name"), msg, container=ic)
