@@ -321,7 +321,7 @@ def parallelism_gpu_mismatch(ctx: Context) -> Iterator[Finding]:
             edits = gpu_count_edits(c, need)
             desc = f"set the container's {_gpu_key(c)} to {need}"
         if need > have:
-            effect = "the server cannot start its workers"
+            effect = "it cannot start"
         else:
             effect = f"{have - need} stay idle"
         if w.kind != "LeaderWorkerSet":
@@ -463,8 +463,8 @@ def not_guaranteed_qos(ctx: Context) -> Iterator[Finding]:
             detail = "memory " + "; ".join(f"{why} in {_names(who, 2)}" for why, who in by_reason.items())
         cls = _qos_class(t)
         msg = (
-            f"{server_name(s)} pods are {cls}, not Guaranteed ({detail}): under node memory pressure they are "
-            "evicted or OOM-killed first"
+            f"{server_name(s)} pods are {cls} ({detail}): under memory pressure they are evicted or OOM-killed "
+            "first"
         )
         # the server's own container first: that is where the reader looks
         first = next((x for x in states if x[0] is s.container), states[0])

@@ -175,14 +175,14 @@ def rwo_volume_shared_across_nodes(ctx: Context) -> Iterator[Finding]:
             if not once_pod and one_node:
                 continue  # every pod is pinned to the same node: ReadWriteOnce allows that
             if t.replicas is not None and t.replicas >= 2 and required_anti_affinity(t):
-                why = f"required anti-affinity puts its {t.replicas} pods on different nodes"
+                why = f"required anti-affinity spreads its {t.replicas} pods over nodes"
             elif len(users) > 1:
                 why = f"{', '.join(users)} may run on different nodes"
             elif pods is None:
                 why = "its pods run on many nodes"
             else:
                 why = f"its {pods} pods may land on different nodes"
-            msg = f"claim {claim} is {mode} but {why}: every pod after the first hangs on Multi-Attach"
+            msg = f"claim {claim} is {mode} but {why}: all pods but one hang on Multi-Attach"
             if sc is not None:
                 msg += f" (class {sc} has no ReadWriteMany)"
             yield ctx.finding("LLM006", t.obj, path, msg, fix=_rwx_fix(ctx, pvc, claim))
@@ -458,7 +458,6 @@ def model_download_per_pod(ctx: Context) -> Iterator[Finding]:
                     continue
                 msg = (
                     f"initContainer {ic.name} downloads weights ({m.group(0).strip()}) into claim "
-                    f"{', '.join(shared)} in every pod: an interrupted or concurrent download leaves partial files; "
-                    "download once with a Job"
+                    f"{', '.join(shared)} in every pod: interrupted or concurrent downloads leave partial files"
                 )
                 yield ctx.finding("LLM025", w.obj, (*ic.path, "name"), msg, container=ic)
