@@ -93,7 +93,12 @@ def server_name(s: Server) -> str:
         name = fn()
         if isinstance(name, str) and name:
             return name
-    m = _model_words(s.model() or "")
+    ref = s.model() or ""
+    if s.framework is not None and s.framework.key == "nim":
+        env = s.env.get("NIM_MODEL_NAME")
+        if env is not None and env.value:
+            ref = env.value  # NIM serves what NIM_MODEL_NAME names; the image is only its runtime
+    m = _model_words(ref)
     if m:
         return m
     return s.framework.title if s.framework else "the GPU server"

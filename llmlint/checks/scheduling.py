@@ -71,6 +71,8 @@ def _gpu_containers(t: PodTemplate) -> Iterator[Container]:
 @check("LLM009")
 def gpu_request_limit_mismatch(ctx: Context) -> Iterator[Finding]:
     for w in ctx.graph.workloads:
+        if is_context(w.obj):
+            continue
         for t in w.templates:
             for c in _gpu_containers(t):
                 for key in accelerators(c):
@@ -270,6 +272,8 @@ def parallelism_gpu_mismatch(ctx: Context) -> Iterator[Finding]:
     for s in ctx.inference_servers():
         c = s.container
         t, w = c.template, c.template.workload
+        if is_context(w.obj):
+            continue
         known = {}
         if w.kind == "LeaderWorkerSet":
             size = _lws_size(w)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from llmlint.checks.availability import recreate_edits
 from llmlint.checks.common import new_object
 from llmlint.checks.facts import download_gb, is_context, server_name, variants
 from llmlint.graph.objects import K8sObject, PodTemplate, Workload, as_int, as_list, as_map, dig
+from llmlint.graph.quantities import quantity
 from llmlint.lazyre import LazyRe
 from llmlint.model import AddDocument, AppendItem, Edit, Finding, Fix, SetValue
 from llmlint.serving.server import Server
@@ -391,6 +393,14 @@ def _cache_fix(ctx: Context, s: Server, cache: str, gb: float | None) -> Fix | N
             return None  # several pods need ReadWriteMany, and no storage class here is known to provide it
         mode = "ReadWriteMany"
         spec = {"accessModes": [mode], "storageClassName": rwx, "resources": {"requests": {"storage": size}}}
+    if at_cache and pods == 1:
+        vol = t.volume(str(at_cache[0][1].get("name")))
+        template = as_map(dig(vol[1], "ephemeral", "volumeClaimTemplate", "spec")) if vol else {}
+        if template:  # keep what the author chose for the ephemeral claim (class, size), as a lasting claim
+            spec = copy.deepcopy(template)
+            if _quantity_gi(dig(spec, "resources", "requests", "storage")) < _quantity_gi(size):
+                spec.setdefault("resources", {}).setdefault("requests", {})["storage"] = size
+            size = str(dig(spec, "resources", "requests", "storage"))
     claim_name = f"{w.obj.name}-model-cache"
     existing = ctx.graph.get("PersistentVolumeClaim", w.obj.namespace, claim_name)
     edits: list[Edit] = []
@@ -412,6 +422,11 @@ def _cache_fix(ctx: Context, s: Server, cache: str, gb: float | None) -> Fix | N
         what = f"mount PersistentVolumeClaim {claim_name} at {cache}"
     made = f" ({mode}, {size})" if existing is None else " (it exists)"
     return make_fix("unsafe", what + made, *edits)
+
+
+def _quantity_gi(value: Any) -> float:
+    q = quantity(value)
+    return 0.0 if q is None else q[0] / q[1] / 2**30
 
 
 def _free_volume_name(t: PodTemplate) -> str:
