@@ -54,10 +54,9 @@ def _settings(
         _fail(f"bad configuration: {exc}")
     from llmlint import catalog
 
-    known = catalog.rules()
     for flag, ids in (("--select", _ids(select)), ("--ignore", _ids(ignore))):
         for i in ids:
-            if i.upper() != "ALL" and not any(r.startswith(i.upper()) for r in known):
+            if i.upper() != "ALL" and not catalog.resolve(i):  # an ID, a prefix or a rule name
                 _fail(f"{flag}: unknown rule {i!r} (see llmlint rules)")
     if select:
         settings.select = [i.upper() for i in _ids(select)]

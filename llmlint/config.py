@@ -123,7 +123,7 @@ def _check_ids(path: str, key: str, ids: list[str], *, exact: bool = False) -> l
     out = []
     for raw in ids:
         i = raw.strip().upper()
-        if i in known or (not exact and (i == "ALL" or any(r.startswith(i) for r in known))):
+        if i in known or (not exact and (i == "ALL" or catalog.resolve(i))):  # ID, prefix or rule name
             out.append(i)
             continue
         raise ConfigError(path, f"{key}: unknown rule {raw!r} (see llmlint rules)")
