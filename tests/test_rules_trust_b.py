@@ -544,3 +544,14 @@ def test_messages_are_one_short_sentence_and_name_a_container(tmp_path: Path) ->
                 assert len(msg) <= 170, (rule, i, len(msg), msg)
                 assert "''" not in msg and "\n" not in msg, (rule, msg)
                 assert f["container"] != "", (rule, msg)
+
+
+def test_select_by_rule_name_on_the_command_line(tmp_path: Path) -> None:
+    write(tmp_path, "d.yaml", deployment("vllm", VLLM))
+    code, report = scan_json("--select", "gpu-toleration-missing", "d.yaml", cwd=tmp_path)
+    assert code == 1 and {f["rule"] for f in report["findings"]} == {"LLM023"}
+    write(tmp_path, ".llmlint.yaml", "select: [not-guaranteed-qos, gpu-toleration-missing]\n")
+    _, report = scan_json("d.yaml", cwd=tmp_path)
+    assert {f["rule"] for f in report["findings"]} <= {"LLM023", "LLM026"} and report["findings"]
+    code, _out, err = cli("scan", "--select", "no-such-rule", "d.yaml", cwd=tmp_path)
+    assert code == 2 and "unknown rule" in err
