@@ -417,6 +417,8 @@ def _memory_state(c: Container) -> tuple[str, Edit | None, Path] | None:
     if lim is not None and (req is None or same(req, lim)):
         return None  # a limit alone: the request defaults to it
     if lim is None and req is None:
+        if c.obj.kind == "InferenceService":
+            return None  # the serving runtime KServe merges in sizes the container: unknown here
         at: Path = (*c.path, "resources") if "resources" in c.data else (*c.path, "name")
         return "unset", None, at
     if lim is None:
