@@ -555,3 +555,33 @@ def test_select_by_rule_name_on_the_command_line(tmp_path: Path) -> None:
     assert {f["rule"] for f in report["findings"]} <= {"LLM023", "LLM026"} and report["findings"]
     code, _out, err = cli("scan", "--select", "no-such-rule", "d.yaml", cwd=tmp_path)
     assert code == 2 and "unknown rule" in err
+
+
+def test_qos_abstains_on_a_kserve_predictor_its_runtime_sizes(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "isvc.yaml",
+        """apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {name: llama}
+spec:
+  predictor:
+    model:
+      modelFormat: {name: huggingface}
+      args: ["--model_id=meta-llama/Llama-3.1-8B-Instruct"]
+      resources:
+        limits: {nvidia.com/gpu: 1}
+""",
+    )
+    assert findings(tmp_path, "LLM026", "isvc.yaml") == []
+    text = (
+        (tmp_path / "isvc.yaml")
+        .read_text()
+        .replace(
+            "limits: {nvidia.com/gpu: 1}",
+            "requests: {memory: 8Gi}\n        limits: {memory: 16Gi, nvidia.com/gpu: 1}",
+        )
+    )
+    write(tmp_path, "isvc.yaml", text)
+    [f] = findings(tmp_path, "LLM026", "isvc.yaml")
+    assert "in 'kserve-container'" in f["message"] and at(f) == pos(text, "memory: 8Gi")
