@@ -170,8 +170,8 @@ def test_fix_clears_the_finding(tmp_path: Path, rule_id: str, index: int, manife
 def test_unsafe_fixes_need_the_flag(tmp_path: Path) -> None:
     rule = RULES["LLM006"]
     path = tmp_path / "e.yaml"
-    path.write_text(rule.bad[0].manifest)
+    path.write_text(rule.bad[1].manifest)  # bad[0]'s gp3 claim cannot be ReadWriteMany: no fix there
     cli("scan", "--fix", "--select", "LLM006", str(path))
-    assert path.read_text() == rule.bad[0].manifest
+    assert path.read_text() == rule.bad[1].manifest
     cli("scan", "--fix", "--unsafe-fixes", "--select", "LLM006", str(path))
     assert "ReadWriteMany" in path.read_text()

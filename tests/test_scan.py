@@ -74,7 +74,8 @@ def test_seed_positions_point_at_the_offending_node() -> None:
         f for f in report["findings"] if f["rule"] == "LLM006" and f["file"].endswith("vllm-deployment.yaml")
     ]
     assert "claimName: model-cache-pvc" in vlines[llm006["line"] - 1]
-    assert "forced onto different nodes" in llm006["message"]
+    assert "required anti-affinity spreads its 2 pods over nodes" in llm006["message"]
+    assert "class gp3 has no ReadWriteMany" in llm006["message"]
 
 
 def test_json_contract_shape() -> None:

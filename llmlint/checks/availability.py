@@ -256,6 +256,19 @@ def pdb_blocks_drain(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding("LLM018", pdb, ("spec", key), msg, fix=fix)
 
 
+def recreate_edits(w: Workload) -> list[Edit]:
+    """Edits that give a Deployment the Recreate strategy (one per path, so json_patch never adds a parent
+    twice); LLM006 and LLM019 offer the same edits, so applying both changes nothing twice."""
+    tgt = w.obj.target
+    strategy = dig(w.obj.data, "spec", "strategy")
+    if not isinstance(strategy, dict):
+        return [SetValue(tgt, ("spec", "strategy"), {"type": "Recreate"})]
+    edits: list[Edit] = [SetValue(tgt, ("spec", "strategy", "type"), "Recreate")]
+    if "rollingUpdate" in strategy:
+        edits.append(RemoveItem(tgt, ("spec", "strategy", "rollingUpdate")))
+    return edits
+
+
 @check("LLM019")
 def rollout_needs_spare_gpus(ctx: Context) -> Iterator[Finding]:
     for w in serving_workloads(ctx):
@@ -293,15 +306,10 @@ def rollout_needs_spare_gpus(ctx: Context) -> Iterator[Finding]:
                 "unsafe", "roll one pod at a time without extra GPUs: maxSurge: 0, maxUnavailable: 1", *edits
             )
         else:
-            edits = [SetValue(tgt, ("spec", "strategy", "type"), "Recreate")]
-            if not isinstance(strategy_raw, dict):
-                edits = [SetValue(tgt, ("spec", "strategy"), {"type": "Recreate"})]
-            elif "rollingUpdate" in strategy:
-                edits.append(RemoveItem(tgt, ("spec", "strategy", "rollingUpdate")))
             fix = make_fix(
                 "unsafe",
                 "use the Recreate strategy (one replica: the old pod stops before the new one starts)",
-                *edits,
+                *recreate_edits(w),
             )
         msg = (
             f"RollingUpdate (maxSurge {raw}) of {workload_name(ctx, w)} starts {surge} extra pod"

@@ -93,10 +93,33 @@ def server_name(s: Server) -> str:
         name = fn()
         if isinstance(name, str) and name:
             return name
-    m = s.model()
+    ref = s.model() or ""
+    if s.framework is not None and s.framework.key == "nim":
+        env = s.env.get("NIM_MODEL_NAME")
+        if env is not None and env.value:
+            ref = env.value  # NIM serves what NIM_MODEL_NAME names; the image is only its runtime
+    m = _model_words(ref)
     if m:
-        return m.removeprefix("hf://")
+        return m
     return s.framework.title if s.framework else "the GPU server"
+
+
+def _model_words(ref: str) -> str:
+    """A model reference as a message names it: a hub ID as it is, a local file or a storage URI by its last
+    component (``/models/llama-3-8b.gguf`` → ``llama-3-8b.gguf``); nothing for an unresolved ``$(VAR)`` or a
+    bare volume (``pvc://claim/``)."""
+    ref = ref.strip()
+    if not ref or "$(" in ref or "${" in ref:
+        return ""
+    scheme, sep, rest = ref.partition("://")
+    if not sep:
+        rest, scheme = ref, ""
+    if scheme == "hf" or (not scheme and not ref.startswith((".", "/"))):
+        return rest
+    parts = [p for p in rest.split("/") if p]
+    if scheme and len(parts) < 2:
+        return ""  # pvc://claim, s3://bucket: the volume, not the model
+    return parts[-1] if parts else ""
 
 
 _BNB = ("bitsandbytes", "bnb")

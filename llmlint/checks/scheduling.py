@@ -22,6 +22,7 @@ from llmlint.graph.objects import (
 from llmlint.graph.quantities import quantity, same
 from llmlint.lazyre import LazyRe
 from llmlint.model import AppendItem, Edit, Finding, Path, SetValue
+from llmlint.serving.args import Word
 from llmlint.serving.frameworks import by_command
 from llmlint.serving.server import Flag, Server
 
@@ -70,6 +71,8 @@ def _gpu_containers(t: PodTemplate) -> Iterator[Container]:
 @check("LLM009")
 def gpu_request_limit_mismatch(ctx: Context) -> Iterator[Finding]:
     for w in ctx.graph.workloads:
+        if is_context(w.obj):
+            continue
         for t in w.templates:
             for c in _gpu_containers(t):
                 for key in accelerators(c):
@@ -83,21 +86,18 @@ def gpu_request_limit_mismatch(ctx: Context) -> Iterator[Finding]:
                         f"set resources.limits[{key}] to {_show(req)} (= requests)",
                         SetValue(c.obj.target, _res_path(c, "limits", key), req),
                     )
-                    kind = "init container" if c.init else "container"
+                    who = f"{'init container' if c.init else 'container'} {container_label(c)!r}"
                     if lim is None:
                         path = _res_path(c, "requests", key)
                         msg = (
-                            f"{kind} {c.name!r} requests {key}: {_show(req)} without a limit: GPUs are an extended "
-                            f"resource that cannot be overcommitted, so the API server rejects the pod template "
-                            f'("Limit must be set for non overcommitable resources") and no pod is created; set '
-                            f"limits (requests may be left out, they default to the limit)"
+                            f"{who} requests {key}: {_show(req)} without a limit: the API server rejects the pod "
+                            "(an extended resource needs a limit)"
                         )
                     else:
                         path = _res_path(c, "limits", key)
                         msg = (
-                            f"{kind} {c.name!r} requests {key}: {_show(req)} but limits {_show(lim)}: extended "
-                            f"resources cannot be overcommitted, so the API server rejects the pod template "
-                            f'("must be equal to {key} limit") and no pod is created'
+                            f"{who} requests {key}: {_show(req)} but limits {_show(lim)}: the API server rejects "
+                            "the pod (extended resources need requests = limits)"
                         )
                     yield ctx.finding("LLM009", c.obj, path, msg, container=c, fix=fix)
 
@@ -157,6 +157,8 @@ def parallel_size(s: Server, known: dict[str, int] | None = None) -> tuple[int, 
     not start the server itself.
     """
     fw = s.framework
+    if fw is not None and fw.key == "nim" and s.flag("tp") is None:
+        return _nim_parallel(s)
     if fw is None or not fw.flag_names("tp"):
         return None
     try:
@@ -188,6 +190,29 @@ def parallel_size(s: Server, known: dict[str, int] | None = None) -> tuple[int, 
     if not parts:
         parts.append("tensor parallel size 1 (the default)")
     return ntp * npp * ndp, " × ".join(parts), anchor
+
+
+NIM_PARALLEL_ENV = (("tensor", "NIM_TENSOR_PARALLEL_SIZE"), ("pipeline", "NIM_PIPELINE_PARALLEL_SIZE"))
+
+
+def _nim_parallel(s: Server) -> tuple[int, str, Flag | None] | None:
+    """NIM reads its parallelism from env (``NIM_TENSOR_PARALLEL_SIZE``, ``NIM_PIPELINE_PARALLEL_SIZE``);
+    without them it picks a profile for the GPUs it sees (None: nothing to compare)."""
+    total, parts, anchor = 1, [], None
+    for _, var in NIM_PARALLEL_ENV:
+        e = s.env.get(var)
+        if e is None:
+            continue
+        n = as_int(e.value) if e.value is not None else None
+        if n is None or n <= 0:
+            return None  # unknown here (a Secret, a ConfigMap not scanned) or not a number
+        total *= n
+        parts.append(f"{var}={n}")
+        if anchor is None:
+            anchor = Flag(var, e.value, Word(var, [], e.item), None, env=e)
+    if not parts:
+        return None
+    return total, " × ".join(parts), anchor
 
 
 def _gpu_key(c: Container) -> str:
@@ -247,6 +272,8 @@ def parallelism_gpu_mismatch(ctx: Context) -> Iterator[Finding]:
     for s in ctx.inference_servers():
         c = s.container
         t, w = c.template, c.template.workload
+        if is_context(w.obj):
+            continue
         known = {}
         if w.kind == "LeaderWorkerSet":
             size = _lws_size(w)
@@ -265,10 +292,10 @@ def parallelism_gpu_mismatch(ctx: Context) -> Iterator[Finding]:
             size = _lws_size(w)
             if size is None or size < 1:
                 continue
-            have, words, pods = _group_gpus(w, size)
+            have, _words, pods = _group_gpus(w, size)
             if have == 0 or have == need:
                 continue
-            where = f"one LeaderWorkerSet group of {size} pods has {have} GPUs ({words})"
+            where = f"a group of {size} pods has {have} GPU{'s' if have != 1 else ''}"
             if need % size == 0:
                 per = need // size
                 targets = [(_only_gpu_container(pt) or (c if pt is t else None)) for pt, _ in pods]
@@ -298,16 +325,12 @@ def parallelism_gpu_mismatch(ctx: Context) -> Iterator[Finding]:
             edits = gpu_count_edits(c, need)
             desc = f"set the container's {_gpu_key(c)} to {need}"
         if need > have:
-            effect = (
-                "the server cannot place its workers and fails at start-up (or waits forever for GPUs), "
-                "so the pod crash-loops"
-            )
+            effect = "it cannot start"
         else:
-            effect = (
-                f"{have - need} of the GPUs stay allocated to the pod and idle — paid for, and unavailable to "
-                "other workloads"
-            )
-        msg = f"{what} needs {need} GPU{'s' if need != 1 else ''} but {where}: {effect}"
+            effect = f"{have - need} stay idle"
+        if w.kind != "LeaderWorkerSet":
+            where = f"the pod has {have} GPU{'s' if have != 1 else ''}"
+        msg = f"{server_name(s)} with {what} needs {need} GPU{'s' if need != 1 else ''} but {where}: {effect}"
         fix = make_fix("unsafe", desc, *edits) if edits else None
         if flag is not None:
             obj, path, span = flag.anchor()
@@ -394,6 +417,8 @@ def _memory_state(c: Container) -> tuple[str, Edit | None, Path] | None:
     if lim is not None and (req is None or same(req, lim)):
         return None  # a limit alone: the request defaults to it
     if lim is None and req is None:
+        if c.obj.kind == "InferenceService":
+            return None  # the serving runtime KServe merges in sizes the container: unknown here
         at: Path = (*c.path, "resources") if "resources" in c.data else (*c.path, "name")
         return "unset", None, at
     if lim is None:
@@ -444,8 +469,8 @@ def not_guaranteed_qos(ctx: Context) -> Iterator[Finding]:
             detail = "memory " + "; ".join(f"{why} in {_names(who, 2)}" for why, who in by_reason.items())
         cls = _qos_class(t)
         msg = (
-            f"{server_name(s)} pods are {cls}, not Guaranteed ({detail}): under node memory pressure they are "
-            "evicted or OOM-killed first"
+            f"{server_name(s)} pods are {cls} ({detail}): under memory pressure they are evicted or OOM-killed "
+            "first"
         )
         # the server's own container first: that is where the reader looks
         first = next((x for x in states if x[0] is s.container), states[0])

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from llmlint.checks import Context, check, make_fix
 from llmlint.checks.availability import pod_selector_labels
+from llmlint.checks.facts import container_label, is_context
 from llmlint.graph.objects import Container, K8sObject, PodTemplate, Workload, as_int, as_list, as_map, dig
 from llmlint.graph.selectors import matches
 from llmlint.lazyre import LazyRe
@@ -26,6 +27,9 @@ _PLACEHOLDER = LazyRe(
     re.IGNORECASE,
 )
 _VAR_REF = LazyRe(r"^\$\([A-Za-z_][A-Za-z0-9_]*\)$")
+# A value that names a token instead of being one: a variable (``$HF_TOKEN``, ``${HF_TOKEN}``, ``HF_TOKEN``,
+# ``YOUR_HUGGINGFACE_TOKEN_HERE``), a template (``{{ .Values.token }}``), or text in angle brackets.
+_NAMES_A_TOKEN = LazyRe(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|[A-Z][A-Z0-9_]*|\{\{.*\}\}|<[^>]*>)$")
 
 
 def mask(value: str) -> str:
@@ -34,16 +38,13 @@ def mask(value: str) -> str:
 
 
 def is_placeholder(value: str) -> bool:
-    return bool(_PLACEHOLDER.match(value.strip()))
+    v = value.strip()
+    return bool(_PLACEHOLDER.match(v) or _NAMES_A_TOKEN.match(v))
 
 
-def _placeholder_note(value: str) -> str:
-    if is_placeholder(value):
-        return (
-            " (it looks like a placeholder, but a plain-text Secret committed to the repository is where the real "
-            "token ends up once someone fills it in)"
-        )
-    return ""
+def _what(token: str) -> str:
+    """How a message calls the value: never the value itself."""
+    return "a token placeholder" if is_placeholder(token) else "a Hugging Face token"
 
 
 def _decoded(value: Any) -> str | None:
@@ -135,21 +136,15 @@ def _store_findings(ctx: Context, obj: K8sObject, skip_placeholders: bool) -> It
             if token is None or (skip_placeholders and is_placeholder(token)):
                 continue
             if obj.kind == "Secret":
-                how = (
-                    "base64 in data (an encoding, not encryption)" if encoded else "plain text in stringData"
-                )
+                how = "base64 data" if encoded else "stringData"
                 msg = (
-                    f"Secret {obj.name} holds a Hugging Face token ({mask(token)}) under key {key!r} as {how}: "
-                    f"anyone who can read the repository (and its history, forks and CI logs) has it"
-                    f"{_placeholder_note(token)}; keep the manifest out of the repository and create the Secret "
-                    "from a secret store (External Secrets, Sealed Secrets, SOPS, or kubectl create secret)"
+                    f"Secret {obj.name} has {_what(token)} under {key!r} in {how} in the repository: create the "
+                    "Secret from a secret store or kubectl instead"
                 )
             else:
                 msg = (
-                    f"ConfigMap {obj.name} holds a Hugging Face token ({mask(token)}) under key {key!r}: "
-                    "ConfigMaps are not secret (readable with the usual RBAC, printed by kubectl describe) and "
-                    f"this one is in the repository{_placeholder_note(token)}; move it to a Secret created "
-                    "outside the repository and reference it with secretKeyRef"
+                    f"ConfigMap {obj.name} has {_what(token)} under {key!r}: ConfigMaps are not secret; move it to "
+                    "a Secret created outside the repository"
                 )
             fix = _configmap_fix(ctx, obj, str(key), raw, token) if obj.kind == "ConfigMap" else None
             yield ctx.finding("LLM013", obj, (section, str(key)), msg, fix=fix)
@@ -175,11 +170,16 @@ def _container_findings(ctx: Context, c: Container, skip_placeholders: bool) -> 
             ),
         )
         fix.redact = [e["value"], token]
-        msg = (
-            f"env {name} of container {c.name!r} is a Hugging Face token in plain text ({mask(token)}): it is in "
-            "the repository, in every rendered manifest and in `kubectl get -o yaml` for anyone who can read the "
-            f"workload{_placeholder_note(token)}; revoke it and read it from a Secret with secretKeyRef"
-        )
+        if is_placeholder(token):
+            msg = (
+                f"env {name} of {container_label(c)!r} is a token placeholder: filled in, the token is committed in "
+                "plain text; read it from a Secret with secretKeyRef"
+            )
+        else:
+            msg = (
+                f"env {name} of {container_label(c)!r} is a Hugging Face token in plain text: revoke it and read it "
+                "from a Secret with secretKeyRef"
+            )
         yield ctx.finding("LLM013", c.obj, (*c.path, "env", i, "value"), msg, container=c, fix=fix)
     for section in ("command", "args"):
         for i, word in enumerate(as_list(c.data.get(section))):
@@ -189,10 +189,8 @@ def _container_findings(ctx: Context, c: Container, skip_placeholders: bool) -> 
             if m is None or (skip_placeholders and is_placeholder(m.group(0))):
                 continue
             msg = (
-                f"container {c.name!r} has a Hugging Face token in its {section} ({mask(m.group(0))}): it is in "
-                "the repository, in the process list and in `kubectl get -o yaml`"
-                f"{_placeholder_note(m.group(0))}; revoke it, put it in a Secret and pass it as $(HF_TOKEN) from an "
-                "env var with secretKeyRef"
+                f"{container_label(c)!r} has {_what(m.group(0))} in its {section}: revoke it and pass $(HF_TOKEN) "
+                "from an env var with secretKeyRef"
             )
             yield ctx.finding("LLM013", c.obj, (*c.path, section, i), msg, container=c, span=m.span())
 
@@ -201,12 +199,15 @@ def _container_findings(ctx: Context, c: Container, skip_placeholders: bool) -> 
 def hf_token_in_plain_text(ctx: Context) -> Iterator[Finding]:
     skip = bool(ctx.param("ignore-placeholder-tokens"))
     for w in ctx.graph.workloads:
+        if is_context(w.obj):
+            continue
         for t in w.templates:
             for c in t.all_containers():
                 yield from _container_findings(ctx, c, skip)
     for kind in ("Secret", "ConfigMap"):
         for obj in ctx.graph.of_kind(kind):
-            yield from _store_findings(ctx, obj, skip)
+            if not is_context(obj):
+                yield from _store_findings(ctx, obj, skip)
 
 
 # ---- LLM020 -------------------------------------------------------------------------------------------
@@ -309,8 +310,17 @@ def metadata_openings(np: K8sObject) -> Iterator[tuple[Path, str, Edit]]:
                 yield (*path, "cidr"), what, AppendItem(np.target, (*path, "except"), METADATA_CIDR)
 
 
+def _port_adder(ports: list[int]) -> Callable[[int | None], None]:
+    def add(n: int | None) -> None:
+        if n is not None and 0 < n < 65536 and n not in ports:
+            ports.append(n)
+
+    return add
+
+
 def _serving(ctx: Context) -> list[tuple[Workload, PodTemplate, list[int]]]:
-    """Inference workloads, the template that runs the server, and the server's ports."""
+    """Inference workloads, the template that runs the server, and the ports its pods serve: the server's,
+    every container's (sidecars too), and the target ports of the Services that select the pods."""
     out: dict[int, tuple[Workload, PodTemplate, list[int]]] = {}
     for s in ctx.inference_servers():
         t = s.container.template
@@ -318,19 +328,58 @@ def _serving(ctx: Context) -> list[tuple[Workload, PodTemplate, list[int]]]:
         if id(w) in out:
             continue
         ports: list[int] = []
-        p = s.port()
-        if p is not None:
-            ports.append(p)
+        add = _port_adder(ports)
+        add(s.port())
         if s.framework is not None:
-            ports.extend(x for x in s.framework.extra_ports if x not in ports)
-        if not ports:
-            ports = [
-                n
-                for n in (as_int(dig(cp, "containerPort")) for cp in as_list(s.container.data.get("ports")))
-                if n
-            ]
+            for x in s.framework.extra_ports:
+                add(x)
+        named: dict[str, int] = {}
+        for c in t.all_containers():
+            for cp in as_list(c.data.get("ports")):
+                n = as_int(dig(cp, "containerPort"))
+                add(n)
+                if isinstance(dig(cp, "name"), str) and n is not None:
+                    named[str(cp["name"])] = n
+        for svc in ctx.graph.of_kind("Service", w.obj.namespace):
+            sel = dig(svc.data, "spec", "selector")
+            if not isinstance(sel, dict) or not sel or any(t.labels.get(k) != v for k, v in sel.items()):
+                continue
+            for sp in as_list(dig(svc.data, "spec", "ports")):
+                tp = as_map(sp).get("targetPort", as_map(sp).get("port"))
+                add(named.get(tp) if isinstance(tp, str) and as_int(tp) is None else as_int(tp))
         out[id(w)] = (w, t, ports)
     return list(out.values())
+
+
+# What a generated policy cannot know it must allow: peers of a multi-node server (NCCL, Ray, torchrun use
+# ports of their own), services named in args or env (a KV-cache server, a database), package managers that
+# fetch over plain HTTP at start.
+_MULTI_NODE = LazyRe(
+    r"--nnodes|torchrun|\bray\s+start|--distributed-executor-backend[=\s]+ray|--dist-init-addr|"
+    r"--master[-_]addr|NCCL_|LWS_LEADER_ADDRESS|--ray[-_]address|--headless",
+)
+_OTHER_SERVICE = LazyRe(
+    r"[a-z][a-z0-9+.-]*://(?!(huggingface\.co|hf\.co)\b)[^\s\"']+|\.svc\b|_SERVICE_HOST|"
+    r"\b[a-z0-9-]+(\.[a-z0-9-]+)*:(?!443\b)\d{2,5}\b",
+)
+_PLAIN_HTTP_INSTALL = LazyRe(r"\b(apt-get|apt|yum|dnf|apk|microdnf)\s+(install|add|update)\b")
+
+
+def _unknown_traffic(w: Workload, t: PodTemplate) -> str | None:
+    """Why a generated policy would block traffic the pods need (None when nothing suggests it)."""
+    texts: list[str] = []
+    for c in t.all_containers():
+        texts.extend(str(x) for x in [*c.strings("command"), *c.strings("args")])
+        texts.extend(str(e.get("name", "")) + "=" + str(e.get("value", "")) for e in c.env)
+    text = " ".join(texts)
+    if w.kind == "LeaderWorkerSet" or _MULTI_NODE.search(text):
+        return "the pods of a multi-node server talk to each other on ports of their own (NCCL, Ray)"
+    if _PLAIN_HTTP_INSTALL.search(text):
+        return "packages installed at start are fetched over plain HTTP"
+    m = _OTHER_SERVICE.search(text)
+    if m:
+        return f"the pods call other services ({m.group(0)[:40]})"
+    return None
 
 
 def _new_policy(
@@ -340,28 +389,41 @@ def _new_policy(
     if w.obj.ref.namespace:
         md["namespace"] = w.obj.ref.namespace
     spec: dict[str, Any] = {"podSelector": {"matchLabels": labels}, "policyTypes": directions}
-    group = (
-        {"podSelector": {"matchLabels": {LWS_NAME_LABEL: w.obj.name}}}
-        if w.kind == "LeaderWorkerSet"
-        else None
-    )
     if "Ingress" in directions:
-        ingress: list[dict[str, Any]] = [{"ports": [{"protocol": "TCP", "port": p} for p in ports]}]
-        if group is not None:
-            ingress.append({"from": [group]})  # the pods of a group talk to each other (Ray, NCCL)
-        spec["ingress"] = ingress
+        spec["ingress"] = [{"ports": [{"protocol": "TCP", "port": p} for p in ports]}]
     if "Egress" in directions:
-        egress: list[dict[str, Any]] = [
+        spec["egress"] = [
             {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
             {
                 "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [METADATA_CIDR]}}],
                 "ports": [{"protocol": "TCP", "port": 443}],
             },
         ]
-        if group is not None:
-            egress.append({"to": [group]})
-        spec["egress"] = egress
     return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": md, "spec": spec}
+
+
+def _policy_fix(
+    ctx: Context, w: Workload, t: PodTemplate, ports: list[int], missing: list[str]
+) -> Fix | None:
+    """A policy that allows what the manifests show, or none when they show traffic it cannot know."""
+    sel = pod_selector_labels(w)
+    if w.kind == "InferenceService" or not sel or not ports or _unknown_traffic(w, t) is not None:
+        return None
+    doc = _new_policy(w, sel, ports, missing)
+    name = doc["metadata"]["name"]
+    if ctx.graph.get("NetworkPolicy", w.obj.namespace, name) is not None:
+        return None  # never replace a policy of that name (it selects other pods)
+    ports_txt = ", ".join(str(p) for p in ports)
+    parts = []
+    if "Ingress" in missing:
+        parts.append(f"ingress on port {ports_txt} only")
+    if "Egress" in missing:
+        parts.append(f"egress to DNS and TCP 443 except {METADATA_CIDR}")
+    return make_fix(
+        "unsafe",
+        f"add NetworkPolicy {name} ({'; '.join(parts)}); check the callers and the destinations the server needs",
+        AddDocument(w.obj.target, doc),
+    )
 
 
 @check("LLM020")
@@ -369,61 +431,43 @@ def no_network_policy(ctx: Context) -> Iterator[Finding]:
     selected: dict[int, tuple[K8sObject, list[str]]] = {}
     for w, t, ports in _serving(ctx):
         policies = selecting_policies(ctx, w, t)
-        types = set().union(*(policy_types(np) for np in policies)) if policies else set()
-        missing = [d for d in ("Ingress", "Egress") if d not in types]
-        shown = ", ".join(f"{k}={v}" for k, v in sorted(t.labels.items())) or "none"
-        if missing:
-            if not policies:
-                msg = (
-                    f"no NetworkPolicy in the namespace selects these pods (labels: {shown}): any pod in the "
-                    "cluster can call the server's API (unauthenticated unless an API key is set), and the server "
-                    "can reach the cloud metadata endpoint 169.254.169.254 and the node's credentials"
-                )
-            elif missing == ["Egress"]:
-                msg = (
-                    f"the NetworkPolicies selecting these pods ({', '.join(np.name for np in policies)}) restrict "
-                    "ingress only: egress is open, including the cloud metadata endpoint 169.254.169.254 and the "
-                    "node's credentials"
-                )
-            else:
-                msg = (
-                    f"the NetworkPolicies selecting these pods ({', '.join(np.name for np in policies)}) restrict "
-                    "egress only: any pod in the cluster can call the server's API"
-                )
-            fix = None
-            sel = pod_selector_labels(w)
-            if w.kind != "InferenceService" and sel and ports:
-                doc = _new_policy(w, sel, ports, missing)
-                ports_txt = ", ".join(str(p) for p in ports)
-                parts = []
-                if "Ingress" in missing:
-                    parts.append(f"ingress on port {ports_txt} only")
-                if "Egress" in missing:
-                    parts.append(f"egress to DNS and TCP 443 except {METADATA_CIDR}")
-                fix = make_fix(
-                    "unsafe",
-                    f"add NetworkPolicy {doc['metadata']['name']} ({'; '.join(parts)}); check the callers and "
-                    "the destinations the server needs",
-                    AddDocument(w.obj.target, doc),
-                )
-            at: Path = (
-                (*t.path, "metadata", "labels")
-                if t.labels and w.kind != "InferenceService"
-                else ("metadata", "name")
-            )
-            if w.kind == "Pod":
-                at = ("metadata", "labels") if t.labels else ("metadata", "name")
-            yield ctx.finding("LLM020", w.obj, at, msg, fix=fix)
         for np in policies:
             selected.setdefault(id(np), (np, []))[1].append(f"{w.kind} {w.obj.name}")
-    for np, users in selected.values():
-        for path, what, edit in metadata_openings(np):
-            names = ", ".join(users[:3]) + (f" and {len(users) - 3} more" if len(users) > 3 else "")
+        if is_context(w.obj):
+            continue
+        types = set().union(*(policy_types(np) for np in policies)) if policies else set()
+        missing = [d for d in ("Ingress", "Egress") if d not in types]
+        if not missing:
+            continue
+        names = ", ".join(np.name for np in policies)
+        if not policies:
             msg = (
-                f"NetworkPolicy {np.name} (selecting the inference pods of {names}) {what}: the server (and "
-                "any code a model or request makes it run) can reach the cloud metadata endpoint "
-                f"169.254.169.254 and the node's credentials; except {METADATA_CIDR}"
+                f"no NetworkPolicy selects the pods of {w.kind} {w.obj.name}: any pod can call its API, and it can "
+                f"reach the metadata endpoint {METADATA_ADDRESS}"
             )
+        elif missing == ["Egress"]:
+            msg = (
+                f"the NetworkPolicies selecting {w.obj.name} ({names}) restrict ingress only: egress is open"
+            )
+        else:
+            msg = (
+                f"the NetworkPolicies selecting {w.obj.name} ({names}) restrict egress only: any pod can call "
+                "its API"
+            )
+        at: Path = (
+            (*t.path, "metadata", "labels")
+            if t.labels and w.kind != "InferenceService"
+            else ("metadata", "name")
+        )
+        if w.kind == "Pod":
+            at = ("metadata", "labels") if t.labels else ("metadata", "name")
+        yield ctx.finding("LLM020", w.obj, at, msg, fix=_policy_fix(ctx, w, t, ports, missing))
+    for np, users in selected.values():
+        if is_context(np):
+            continue
+        for path, what, edit in metadata_openings(np):
+            who = ", ".join(users[:2]) + (f" and {len(users) - 2} more" if len(users) > 2 else "")
+            msg = f"NetworkPolicy {np.name} {what}: the pods of {who} can reach the cloud metadata endpoint"
             fix = make_fix(
                 "unsafe", f"except {METADATA_CIDR} from the egress rule of NetworkPolicy {np.name}", edit
             )

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from llmlint.checks import Context, check, make_fix
+from llmlint.checks.availability import recreate_edits
 from llmlint.checks.common import new_object
-from llmlint.graph.objects import K8sObject, PodTemplate, as_list, as_map, dig
+from llmlint.checks.facts import download_gb, is_context, server_name, variants
+from llmlint.graph.objects import K8sObject, PodTemplate, Workload, as_int, as_list, as_map, dig
+from llmlint.graph.quantities import quantity
 from llmlint.lazyre import LazyRe
-from llmlint.model import AddDocument, AppendItem, Finding, Fix, SetValue
+from llmlint.model import AddDocument, AppendItem, Edit, Finding, Fix, SetValue
 from llmlint.serving.server import Server
 
 SINGLE_NODE_MODES = frozenset({"ReadWriteOnce", "ReadWriteOncePod"})
@@ -54,6 +60,27 @@ def claim_mounts(ctx: Context) -> dict[tuple[str, str], list[Mount]]:
     return out
 
 
+def _key(obj: K8sObject) -> tuple[str, str, str]:
+    return (obj.kind, obj.namespace, obj.name)
+
+
+def coexisting(ctx: Context, mine: Mount, mounts: list[Mount]) -> list[Mount]:
+    """The mounts that run beside ``mine``: its own object's, and of every other object one variant (the
+    first file's): objects of one kind, namespace and name in different files are alternatives."""
+    own = mine.template.obj
+    variant_ids = {id(v) for v in variants(ctx.graph, own)}
+    chosen: dict[tuple[str, str, str], str] = {_key(own): own.target.source}
+    out: list[Mount] = []
+    for m in mounts:
+        o = m.template.obj
+        if id(o) in variant_ids:
+            continue
+        src = chosen.setdefault(_key(o), o.target.source)
+        if o is own or src == o.target.source:
+            out.append(m)
+    return out
+
+
 def pinned_node(t: PodTemplate) -> str | None:
     spec = t.spec
     if isinstance(spec.get("nodeName"), str):
@@ -71,14 +98,40 @@ def required_anti_affinity(t: PodTemplate) -> bool:
     )
 
 
-def _class_note(pvc: K8sObject) -> str:
+def _block_class(pvc: K8sObject) -> str | None:
     sc = dig(pvc.data, "spec", "storageClassName")
     if isinstance(sc, str) and any(sc.lower().startswith(b) for b in BLOCK_CLASSES):
-        return (
-            f"; storage class {sc!r} provides block volumes that attach to one node: ReadWriteMany needs a "
-            "file-system class (EFS, Filestore, Azure Files, NFS, CephFS)"
-        )
-    return "; ReadWriteMany needs a storage class that supports it (EFS, Filestore, Azure Files, NFS, CephFS)"
+        return sc
+    return None
+
+
+def surges(w: Workload) -> bool:
+    """A Deployment whose rollout starts the new pod before the old one stops (RollingUpdate, maxSurge > 0;
+    the default 25% rounds up to one pod)."""
+    if w.kind != "Deployment":
+        return False
+    strategy = as_map(dig(w.obj.data, "spec", "strategy"))
+    if strategy.get("type", "RollingUpdate") != "RollingUpdate":
+        return False
+    raw = as_map(strategy.get("rollingUpdate")).get("maxSurge", "25%")
+    if isinstance(raw, str) and raw.strip().endswith("%"):
+        try:
+            return float(raw.strip()[:-1]) > 0
+        except ValueError:
+            return False
+    n = as_int(raw)
+    return n is not None and n > 0
+
+
+def _rwx_fix(ctx: Context, pvc: K8sObject, claim: str) -> Fix | None:
+    if is_context(pvc) or _block_class(pvc) is not None:
+        return None  # never edit a context object; a block storage class cannot provide ReadWriteMany
+    return make_fix(
+        "unsafe",
+        f"switch PersistentVolumeClaim {claim} to ReadWriteMany (needs a storage class that supports it; "
+        "a bound claim must be re-created)",
+        SetValue(pvc.target, ("spec", "accessModes"), ["ReadWriteMany"]),
+    )
 
 
 @check("LLM006")
@@ -91,42 +144,50 @@ def rwo_volume_shared_across_nodes(ctx: Context) -> Iterator[Finding]:
         modes = {str(m) for m in as_list(dig(pvc.data, "spec", "accessModes"))}
         if not modes & SINGLE_NODE_MODES or modes & SHARED_MODES:
             continue
-        if not any(id(m.template) in serving for m in mounts):
-            continue
-        counts = [m.template.replicas for m in mounts]
-        pods = None if any(c is None for c in counts) else sum(c or 0 for c in counts)
-        if pods is not None and pods < 2:
-            continue
-        nodes = {pinned_node(m.template) for m in mounts}
         once_pod = "ReadWriteOncePod" in modes
-        if not once_pod and len(nodes) == 1 and None not in nodes:
-            continue  # every pod is pinned to the same node: ReadWriteOnce allows that
-        users = sorted({f"{m.template.obj.kind} {m.template.obj.name}" for m in mounts})
         mode = "ReadWriteOncePod" if once_pod else "ReadWriteOnce"
+        sc = _block_class(pvc)
         for m in mounts:
             t = m.template
-            if t.obj.kind in ("Job", "CronJob"):
+            if t.obj.kind in ("Job", "CronJob") or is_context(t.obj):
                 continue  # reported on the long-running workloads that share the claim
+            beside = coexisting(ctx, m, mounts)
+            if not any(id(x.template) in serving for x in beside):
+                continue
+            counts = [x.template.replicas for x in beside]
+            pods = None if any(c is None for c in counts) else sum(c or 0 for c in counts)
+            nodes = {pinned_node(x.template) for x in beside}
+            one_node = len(nodes) == 1 and None not in nodes
+            users = sorted({f"{x.template.obj.kind} {x.template.obj.name}" for x in beside})
+            path = (*t.spec_path, "volumes", m.volume_index, "persistentVolumeClaim", "claimName")
+            if pods is not None and pods < 2:
+                w = t.workload
+                if pods == 1 and surges(w) and (once_pod or not one_node) and id(t) in serving:
+                    msg = (
+                        f"claim {claim} is {mode} and the RollingUpdate of {w.obj.name} starts its new pod first: "
+                        "on another node it hangs on Multi-Attach and the rollout deadlocks"
+                    )
+                    fix = make_fix(
+                        "unsafe",
+                        "use the Recreate strategy (the old pod releases the volume before the new one starts)",
+                        *recreate_edits(w),
+                    )
+                    yield ctx.finding("LLM006", t.obj, path, msg, fix=fix)
+                continue
+            if not once_pod and one_node:
+                continue  # every pod is pinned to the same node: ReadWriteOnce allows that
             if t.replicas is not None and t.replicas >= 2 and required_anti_affinity(t):
-                why = f"its {t.replicas} replicas are forced onto different nodes by required podAntiAffinity"
+                why = f"required anti-affinity spreads its {t.replicas} pods over nodes"
             elif len(users) > 1:
-                why = f"it is mounted by {', '.join(users)}, whose pods may run on different nodes"
+                why = f"{', '.join(users)} may run on different nodes"
             elif pods is None:
                 why = "its pods run on many nodes"
             else:
-                why = f"its {pods} pods may be scheduled on different nodes"
-            msg = (
-                f"PersistentVolumeClaim {claim} is {mode} but {why}: every pod after the first stays in "
-                f"ContainerCreating with a Multi-Attach error{_class_note(pvc)}"
-            )
-            fix = make_fix(
-                "unsafe",
-                f"switch PersistentVolumeClaim {claim} to ReadWriteMany (needs a storage class that supports it; "
-                "a bound claim must be re-created)",
-                SetValue(pvc.target, ("spec", "accessModes"), ["ReadWriteMany"]),
-            )
-            path = (*t.spec_path, "volumes", m.volume_index, "persistentVolumeClaim", "claimName")
-            yield ctx.finding("LLM006", t.obj, path, msg, fix=fix)
+                why = f"its {pods} pods may land on different nodes"
+            msg = f"claim {claim} is {mode} but {why}: all pods but one hang on Multi-Attach"
+            if sc is not None:
+                msg += f" (class {sc} has no ReadWriteMany)"
+            yield ctx.finding("LLM006", t.obj, path, msg, fix=_rwx_fix(ctx, pvc, claim))
 
 
 HF_CACHE_ENV = ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "TRANSFORMERS_CACHE", "HF_HOME")
@@ -145,7 +206,26 @@ _LOCAL = (
     "http://",
 )
 _HUB_ID = LazyRe(r"^(hf://)?[A-Za-z0-9][\w.-]*/[\w.-]+$")
-PERSISTENT = ("persistentVolumeClaim", "hostPath", "nfs", "csi", "ephemeral", "iscsi", "cephfs", "azureFile")
+# Volumes that outlive the pod. A generic ephemeral volume (``ephemeral.volumeClaimTemplate``) is deleted
+# with its pod, like an emptyDir: it is no cache.
+PERSISTENT = (
+    "persistentVolumeClaim",
+    "hostPath",
+    "nfs",
+    "csi",
+    "iscsi",
+    "cephfs",
+    "azureFile",
+    "azureDisk",
+    "awsElasticBlockStore",
+    "gcePersistentDisk",
+    "rbd",
+    "glusterfs",
+    "portworxVolume",
+)
+# Hugging Face's cloud deep-learning containers for TGI (GCP, AWS) point the hub cache at /tmp.
+_DLC_TGI = LazyRe(r"huggingface-(text-generation-inference|pytorch-tgi)")
+_WEIGHTS_NAME = LazyRe(r"model|cache|weight|hf|hugging|llm|checkpoint", re.IGNORECASE)
 
 
 def cache_dir(s: Server) -> str:
@@ -159,13 +239,19 @@ def cache_dir(s: Server) -> str:
         v = s.env.get(name)
         if v is not None and v.value:
             return v.value
+    if s.framework is not None and s.framework.key == "tgi" and _DLC_TGI.search(s.container.image):
+        return "/tmp"
     if s.framework is not None and s.framework.key in DEFAULT_CACHE:
         return DEFAULT_CACHE[s.framework.key]
     return "/root/.cache/huggingface"
 
 
+def _norm(path: str) -> str:
+    return path.rstrip("/") or "/"
+
+
 def _covers(mount: str, path: str) -> bool:
-    a, b = mount.rstrip("/") or "/", path.rstrip("/") or "/"
+    a, b = _norm(mount), _norm(path)
     return a == b or b.startswith(a + "/") or a.startswith(b + "/")
 
 
@@ -176,70 +262,179 @@ def is_hub_model(s: Server) -> bool:
     return bool(m) and not m.startswith(_LOCAL) and bool(_HUB_ID.match(m))
 
 
+def claim_templates(w: Workload) -> set[str]:
+    """Names of a StatefulSet's volumeClaimTemplates: a persistent claim per pod."""
+    if w.kind != "StatefulSet":
+        return set()
+    return {
+        str(n)
+        for v in as_list(dig(w.obj.data, "spec", "volumeClaimTemplates"))
+        if isinstance(n := dig(v, "metadata", "name"), str)
+    }
+
+
+def _cache_mounts(s: Server, cache: str) -> list[tuple[int, dict[str, Any]]]:
+    return [(i, m) for i, m in s.container.mounts if _covers(str(m.get("mountPath", "")), cache)]
+
+
+def on_persistent_volume(s: Server, cache: str) -> bool:
+    t = s.container.template
+    vcts = claim_templates(t.workload)
+    for _, m in _cache_mounts(s, cache):
+        name = str(m.get("name"))
+        vol = t.volume(name)
+        if vol is None:
+            if name in vcts:
+                return True
+            continue
+        if any(k in vol[1] for k in PERSISTENT):
+            return True
+    return False
+
+
 @check("LLM012")
 def model_downloaded_every_start(ctx: Context) -> Iterator[Finding]:
+    fixed_workloads: set[int] = set()
     for s in ctx.inference_servers():
         if s.framework is None or s.framework.key in ("ollama", "triton", "llamacpp") or not is_hub_model(s):
             continue
         c, t = s.container, s.container.template
-        cache = cache_dir(s)
-        persistent = False
-        for _, m in c.mounts:
-            vol = t.volume(str(m.get("name")))
-            if (
-                vol is not None
-                and _covers(str(m.get("mountPath", "")), cache)
-                and any(k in vol[1] for k in PERSISTENT)
-            ):
-                persistent = True
-        if persistent:
+        if is_context(c.obj):
             continue
-        gb = s.weight_gb()
-        size = f"{max(50, int(-(-(gb or 30) * 1.5 // 50)) * 50)}Gi"
+        cache = cache_dir(s)
+        if on_persistent_volume(s, cache):
+            continue
+        gb = download_gb(s)
         where = f"{gb:.0f} GB" if gb else "the weights"
-        msg = (
-            f"{s.model()} is downloaded into {cache}, which is not on a persistent volume: every restart and "
-            f"every new pod downloads {where} again (slow starts, hub rate limits, egress cost)"
+        vols = [
+            v for v in (t.volume(str(m.get("name"))) for _, m in _cache_mounts(s, cache)) if v is not None
+        ]
+        kinds = {k for _, v in vols for k in v if k != "name"}
+        on = (
+            "an ephemeral volume"
+            if "ephemeral" in kinds
+            else "an emptyDir"
+            if "emptyDir" in kinds
+            else "no volume"
         )
-        fix = _cache_fix(s, cache, size)
+        msg = (
+            f"{server_name(s)} is downloaded into {cache} ({on}, not persistent): every restart and new pod "
+            f"downloads {where} again"
+        )
+        w = t.workload
+        fix = None
+        if id(w) not in fixed_workloads:
+            fix = _cache_fix(ctx, s, cache, gb)
+            if fix is not None:
+                fixed_workloads.add(id(w))
         mf = s.flag("model")
         obj, path, span = mf.anchor() if mf is not None else (c.obj, (*c.path, "image"), None)
         yield ctx.finding("LLM012", obj, path, msg, container=c, fix=fix, span=span)
 
 
-def _cache_fix(s: Server, cache: str, size: str) -> Fix:
+def _size(gb: float | None) -> str | None:
+    if not gb:
+        return None
+    return f"{max(50, int(-(-(gb * 1.3) // 50)) * 50)}Gi"
+
+
+def _rwx_class(ctx: Context, namespace: str) -> str | None:
+    """A storage class that provides ReadWriteMany here: one a claim of the namespace already uses so."""
+    for pvc in ctx.graph.of_kind("PersistentVolumeClaim", namespace):
+        modes = {str(m) for m in as_list(dig(pvc.data, "spec", "accessModes"))}
+        sc = dig(pvc.data, "spec", "storageClassName")
+        if "ReadWriteMany" in modes and isinstance(sc, str) and sc and _block_class(pvc) is None:
+            return sc
+    return None
+
+
+def _cache_fix(ctx: Context, s: Server, cache: str, gb: float | None) -> Fix | None:
+    """Reuse or convert what exists: a claim of the pod that is not mounted (mount it at the cache), a volume
+    already at the cache path (make it a claim), else a new claim. Offered only when the size is known and
+    the access mode the pods need has a storage class that provides it."""
     c, t, w = s.container, s.container.template, s.container.template.workload
     tgt = c.obj.target
-    name = "model-cache"
-    taken = {v.get("name") for _, v in t.volumes}
-    while name in taken:
-        name += "-x"
-    mount = AppendItem(tgt, (*c.path, "volumeMounts"), {"name": name, "mountPath": cache})
+    mounted = {str(m.get("name")) for _, m in c.mounts}
+    at_cache = [(i, m) for i, m in c.mounts if _norm(str(m.get("mountPath", ""))) == _norm(cache)]
+    # 1. a claim the pod already has, that looks like it holds weights, not mounted by the server
+    if not at_cache:
+        for _, v in t.volumes:
+            claim = dig(v, "persistentVolumeClaim", "claimName")
+            name = str(v.get("name"))
+            if isinstance(claim, str) and name not in mounted and _WEIGHTS_NAME.search(f"{name} {claim}"):
+                return make_fix(
+                    "unsafe",
+                    f"mount the pod's claim {claim} (volume {name}) at {cache}",
+                    AppendItem(tgt, (*c.path, "volumeMounts"), {"name": name, "mountPath": cache}),
+                )
+    size = _size(gb)
+    if size is None:
+        return None
+    pods = w.pod_count()
     if w.kind == "StatefulSet":
-        claim = {
+        if at_cache:
+            return None  # the volume at the cache path would have to move to a claim template: by hand
+        name = _free_volume_name(t)
+        claim_t = {
             "metadata": {"name": name},
             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}},
         }
         return make_fix(
             "unsafe",
             f"add a volumeClaimTemplate {name} ({size}) mounted at {cache}",
-            AppendItem(tgt, ("spec", "volumeClaimTemplates"), claim),
-            mount,
+            AppendItem(tgt, ("spec", "volumeClaimTemplates"), claim_t),
+            AppendItem(tgt, (*c.path, "volumeMounts"), {"name": name, "mountPath": cache}),
         )
-    claim_name = f"{w.obj.name}-{name}"
-    pods = w.pod_count()
-    mode = "ReadWriteOnce" if pods == 1 else "ReadWriteMany"
-    spec = {"accessModes": [mode], "resources": {"requests": {"storage": size}}}
-    pvc = new_object("v1", "PersistentVolumeClaim", claim_name, w.obj, spec)
-    return make_fix(
-        "unsafe",
-        f"add PersistentVolumeClaim {claim_name} ({mode}, {size}) and mount it at {cache}",
-        AddDocument(tgt, pvc),
-        AppendItem(
-            tgt, (*t.spec_path, "volumes"), {"name": name, "persistentVolumeClaim": {"claimName": claim_name}}
-        ),
-        mount,
-    )
+    spec: dict[str, Any] = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}
+    mode = "ReadWriteOnce"
+    if pods != 1:
+        rwx = _rwx_class(ctx, w.obj.namespace)
+        if rwx is None:
+            return None  # several pods need ReadWriteMany, and no storage class here is known to provide it
+        mode = "ReadWriteMany"
+        spec = {"accessModes": [mode], "storageClassName": rwx, "resources": {"requests": {"storage": size}}}
+    if at_cache and pods == 1:
+        vol = t.volume(str(at_cache[0][1].get("name")))
+        template = as_map(dig(vol[1], "ephemeral", "volumeClaimTemplate", "spec")) if vol else {}
+        if template:  # keep what the author chose for the ephemeral claim (class, size), as a lasting claim
+            spec = copy.deepcopy(template)
+            if _quantity_gi(dig(spec, "resources", "requests", "storage")) < _quantity_gi(size):
+                spec.setdefault("resources", {}).setdefault("requests", {})["storage"] = size
+            size = str(dig(spec, "resources", "requests", "storage"))
+    claim_name = f"{w.obj.name}-model-cache"
+    existing = ctx.graph.get("PersistentVolumeClaim", w.obj.namespace, claim_name)
+    edits: list[Edit] = []
+    if existing is None:
+        edits.append(AddDocument(tgt, new_object("v1", "PersistentVolumeClaim", claim_name, w.obj, spec)))
+    ref = {"persistentVolumeClaim": {"claimName": claim_name}}
+    if at_cache:
+        _, m = at_cache[0]
+        vol = t.volume(str(m.get("name")))
+        if vol is None:
+            return None
+        i, v = vol
+        edits.append(SetValue(tgt, (*t.spec_path, "volumes", i), {"name": v.get("name"), **ref}))
+        what = f"make volume {v.get('name')} (at {cache}) PersistentVolumeClaim {claim_name}"
+    else:
+        name = _free_volume_name(t)
+        edits.append(AppendItem(tgt, (*t.spec_path, "volumes"), {"name": name, **ref}))
+        edits.append(AppendItem(tgt, (*c.path, "volumeMounts"), {"name": name, "mountPath": cache}))
+        what = f"mount PersistentVolumeClaim {claim_name} at {cache}"
+    made = f" ({mode}, {size})" if existing is None else " (it exists)"
+    return make_fix("unsafe", what + made, *edits)
+
+
+def _quantity_gi(value: Any) -> float:
+    q = quantity(value)
+    return 0.0 if q is None else q[0] / q[1] / 2**30
+
+
+def _free_volume_name(t: PodTemplate) -> str:
+    name = "model-cache"
+    taken = {str(v.get("name")) for _, v in t.volumes} | claim_templates(t.workload)
+    while name in taken:
+        name += "-x"
+    return name
 
 
 _DOWNLOAD = LazyRe(
@@ -250,17 +445,24 @@ _DOWNLOAD = LazyRe(
 )
 
 
+# Downloaders that write to a temporary name, rename complete files, lock against each other and skip what is
+# complete (huggingface_hub, ollama): pods that start together neither corrupt nor duplicate the weights.
+_ATOMIC = LazyRe(r"huggingface-cli|\bhf\s|snapshot_download|hf_hub_download|ollama\s+pull")
+
+
 @check("LLM025")
 def model_download_per_pod(ctx: Context) -> Iterator[Finding]:
     serving = {id(s.container.template) for s in ctx.inference_servers()}
     for w in ctx.graph.workloads:
+        if is_context(w.obj):
+            continue
         for t in w.templates:
             if id(t) not in serving:
                 continue
             for ic in t.init_containers:
                 script = " ".join(str(x) for x in ic.strings("command") + ic.strings("args"))
                 m = _DOWNLOAD.search(script)
-                if not m:
+                if not m or _ATOMIC.search(m.group(0)):
                     continue
                 shared = []
                 for _, mnt in ic.mounts:
@@ -270,9 +472,7 @@ def model_download_per_pod(ctx: Context) -> Iterator[Finding]:
                 if not shared:
                     continue
                 msg = (
-                    f"initContainer {ic.name} downloads weights ({m.group(0).strip()}) in every pod into the shared "
-                    f"claim {', '.join(shared)}: pods starting together download concurrently into the same files "
-                    "(corrupt or partial weights) and every restart re-checks the remote; download once with a Job "
-                    "and mount the claim read-only"
+                    f"initContainer {ic.name} downloads weights ({m.group(0).strip()}) into claim "
+                    f"{', '.join(shared)} in every pod: interrupted or concurrent downloads leave partial files"
                 )
                 yield ctx.finding("LLM025", w.obj, (*ic.path, "name"), msg, container=ic)
