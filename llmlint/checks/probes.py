@@ -9,8 +9,11 @@ from typing import Any
 from llmlint.checks import Context, check, make_fix
 from llmlint.checks.common import (
     PROBES,
+    at,
     display_name,
     handler,
+    merged_first_last,
+    once,
     probe_budget,
     startup_cap,
     startup_estimate,
@@ -26,8 +29,12 @@ def _seconds(need: float, cap: int) -> str:
 
 @check("LLM001")
 def missing_startup_probe(ctx: Context) -> Iterator[Finding]:
+    return once(_missing_startup_probe(ctx))
+
+
+def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
     cap = startup_cap(ctx)
-    for s in ctx.inference_servers():
+    for s in merged_first_last(ctx.inference_servers()):
         c = s.container
         if c.probe("startupProbe") is not None:
             continue
@@ -74,13 +81,18 @@ def missing_startup_probe(ctx: Context) -> Iterator[Finding]:
                 f"add a startupProbe on the {source}'s {h[0]} handler allowing {n * period} s ({period} × {n})",
                 SetValue(c.obj.target, (*c.path, "startupProbe"), new),
             )
-        yield ctx.finding("LLM001", c.obj, (*c.path, key), msg, container=c, fix=fix)
+        obj, path = at(c, key)
+        yield ctx.finding("LLM001", obj, path, msg, container=c, fix=fix)
 
 
 @check("LLM002")
 def startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
+    return once(_startup_budget_too_small(ctx))
+
+
+def _startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
     cap = startup_cap(ctx)
-    for s in ctx.inference_servers():
+    for s in merged_first_last(ctx.inference_servers()):
         c = s.container
         probe = c.probe("startupProbe")
         if probe is None:
@@ -90,7 +102,11 @@ def startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
         if budget >= need:
             continue
         path = (*c.path, "startupProbe")
-        at = (*path, "failureThreshold") if "failureThreshold" in probe else path
+        obj, where = (
+            at(c, "startupProbe", "failureThreshold")
+            if "failureThreshold" in probe
+            else at(c, "startupProbe")
+        )
         msg = (
             f"startupProbe allows {budget} s ({delay} + {period} × {failures}) but {display_name(s)} needs about "
             f"{_seconds(need, cap)} s to load ({facts}): it is restarted before it is ready"
@@ -105,7 +121,7 @@ def startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
                 f"raise startupProbe.failureThreshold to {n} ({delay} + {period} × {n} = {delay + period * n} s)",
                 SetValue(c.obj.target, (*path, "failureThreshold"), n),
             )
-        yield ctx.finding("LLM002", c.obj, at, msg, container=c, fix=fix)
+        yield ctx.finding("LLM002", obj, where, msg, container=c, fix=fix)
 
 
 def _named_ports(c: Container) -> dict[str, int]:
@@ -172,7 +188,11 @@ def _health_path(path: str) -> str:
 
 @check("LLM015")
 def probe_path_not_health_endpoint(ctx: Context) -> Iterator[Finding]:
-    for s in ctx.inference_servers():
+    return once(_probe_path_not_health_endpoint(ctx))
+
+
+def _probe_path_not_health_endpoint(ctx: Context) -> Iterator[Finding]:
+    for s in merged_first_last(ctx.inference_servers()):
         fw = s.framework
         if fw is None:
             continue
@@ -189,15 +209,13 @@ def probe_path_not_health_endpoint(ctx: Context) -> Iterator[Finding]:
                 continue
             right = allowed[0]
             served = path in {_health_path(p) for p in fw.other_paths}
-            what = "serves it, but not as a health check" if served else "does not serve it (404)"
-            msg = (
-                f"{kind} requests {raw!r}: {fw.title} {what}; its health endpoint is {right!r}, so the probe "
-                f"{'restarts a healthy server' if kind == 'livenessProbe' else 'never lets the pod become Ready'}"
-            )
-            at = (*c.path, kind, "httpGet", "path") if "path" in h else (*c.path, kind, "httpGet")
+            what = "serves, but not as a health check" if served else "does not serve (404)"
+            outcome = "restarts a healthy server" if kind == "livenessProbe" else "never passes"
+            msg = f"{kind} of {display_name(s)} requests {raw!r}, which {fw.title} {what}: it {outcome}; use {right}"
+            obj, where = at(c, kind, "httpGet", "path") if "path" in h else at(c, kind, "httpGet")
             fix = make_fix(
                 "safe",
                 f"use {right} for the {kind}",
                 SetValue(c.obj.target, (*c.path, kind, "httpGet", "path"), right),
             )
-            yield ctx.finding("LLM015", c.obj, at, msg, container=c, fix=fix)
+            yield ctx.finding("LLM015", obj, where, msg, container=c, fix=fix)
