@@ -31,7 +31,8 @@ def display_name(s: Server) -> str:
     name = fn() if callable(fn) else s.model()
     name = name if isinstance(name, str) else ""
     name = name.rstrip("/").removeprefix("hf://")
-    if name and name not in ("llm-nim", "nim-llm", "/mnt/models"):  # an image; KServe's model mount
+    generic = ("llm-nim", "nim-llm", "/mnt/models", s.framework.title if s.framework else "")
+    if name and name not in generic:  # an image; KServe's model mount; analysis's framework fallback
         return name
     if s.framework is not None:
         return f"the {s.framework.title} server"
@@ -130,7 +131,11 @@ def startup_estimate(ctx: Context, s: Server) -> tuple[float, str, bool]:
         fixed_seconds=float(ctx.param("startup-fixed-seconds")),
         bandwidth_mb_s=float(ctx.param("startup-bandwidth-mb-s")),
     )
-    return need, f"{gb:.0f} GB of weights", True
+    params = model_params(s)
+    facts = f"{params:g}B, {gb:.0f} GB of weights" if params else f"{gb:.0f} GB of weights"
+    if s.model_params() is None and not s.model():
+        facts += ", size read from the image name"
+    return need, facts, True
 
 
 def startup_cap(ctx: Context) -> int:

@@ -35,7 +35,9 @@ def _tgi_in_maintenance(ctx: Context) -> Iterator[Finding]:
         else:
             fix, why_not = migration_fix(ctx, s)
         _, tag = image_repository(c.image)
-        release = f"TGI {tag}" if tag and tag != "latest" else "TGI"
+        release = (
+            f"Text Generation Inference {tag}" if tag and tag != "latest" else "Text Generation Inference"
+        )
         msg = f"{display_name(s)} runs on {release}, archived on 2026-03-21 with no more fixes: migrate to vLLM or SGLang"
         if why_not:
             msg += f"; no automatic fix: {why_not}"
@@ -63,9 +65,11 @@ def image_not_pinned(ctx: Context) -> Iterator[Finding]:
 
 def _image_not_pinned(ctx: Context) -> Iterator[Finding]:
     pins = {str(k): str(v) for k, v in (ctx.param("image-pins") or {}).items()}
-    for s in merged_first_last(ctx.inference_servers()):
+    for s in merged_first_last(ctx.servers):
         c = s.container
         image = c.image
+        if s.framework is None and by_image(image) is None:
+            continue  # a GPU container of no inference image (an idle server image still counts)
         if not image or "@" in image or "$(" in image or "{{" in image:
             continue  # a digest pins the image; a placeholder is not an image yet
         repo, tag = image_repository(image)

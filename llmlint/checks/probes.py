@@ -34,14 +34,16 @@ def missing_startup_probe(ctx: Context) -> Iterator[Finding]:
 
 def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
     cap = startup_cap(ctx)
-    for s in merged_first_last(ctx.inference_servers()):
+    for s in merged_first_last(ctx.servers):
         c = s.container
         if c.probe("startupProbe") is not None:
             continue
         live, ready = c.probe("livenessProbe"), c.probe("readinessProbe")
         if live is None and ready is None:
             continue
-        need, facts, _known = startup_estimate(ctx, s)
+        need, facts, known = startup_estimate(ctx, s)
+        if s.framework is None and not known:
+            continue  # a GPU container of no known server: only a model it names makes it one
         name = display_name(s)
         live_budget = probe_budget(live)[0] if live is not None else 0
         ready_budget = probe_budget(ready)[0] if ready is not None else 0
