@@ -38,7 +38,7 @@ def _tgi_in_maintenance(ctx: Context) -> Iterator[Finding]:
         release = (
             f"Text Generation Inference {tag}" if tag and tag != "latest" else "Text Generation Inference"
         )
-        msg = f"{display_name(s)} runs on {release}, archived on 2026-03-21 with no more fixes: migrate to vLLM or SGLang"
+        msg = f"{display_name(s)} runs on {release}, archived on 2026-03-21: migrate to vLLM or SGLang"
         if why_not:
             msg += f"; no automatic fix: {why_not}"
         obj, path = at(c, "image") if c.image else at(c, "name")

@@ -171,8 +171,8 @@ def _missing_dev_shm(ctx: Context) -> Iterator[Finding]:
             continue  # mounted: LLM016 judges the volume behind it
         edits, desc = shm_fix(ctx, s, degree)
         msg = (
-            f"{display_name(s)} runs over {what} with no memory-backed /dev/shm: NCCL exchanges tensors there "
-            "and the runtime's 64 MB default makes workers crash or hang"
+            f"{display_name(s)} runs over {what} with no memory-backed /dev/shm: NCCL workers crash or hang "
+            "in the runtime's 64 MB default"
         )
         obj, path = anchor or at(c, "name")
         yield ctx.finding(
@@ -230,7 +230,7 @@ def _shm_not_memory_backed(ctx: Context) -> Iterator[Finding]:
         else:
             msg = (
                 f"/dev/shm of {model} ({what}) has no sizeLimit: its pages count against the memory limit "
-                "and a burst ends in OOMKilled or evictions"
+                "and a burst ends in OOMKilled"
             )
         if not limit:
             edits.append(SetValue(vobj.target, (*base, "sizeLimit"), size))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from llmlint.checks import Context, make_fix
 from llmlint.checks.common import display_name
 from llmlint.graph.objects import as_int, as_list, as_map
-from llmlint.model import AppendItem, Edit, Fix, Path, RemoveItem, SetValue
+from llmlint.model import AppendItem, Edit, Fix, Path, SetValue
 from llmlint.serving.args import EnvVar
 from llmlint.serving.frameworks import image_repository
 from llmlint.serving.server import Server
@@ -59,7 +59,7 @@ DROPPED = frozenset(
 )  # fmt: skip
 # Options that change what is served or where from: no automatic migration.
 BLOCKING: dict[str, str] = {
-    "--lora-adapters": "LoRA adapters need --enable-lora --lora-modules",
+    "--lora-adapters": "vLLM loads LoRA adapters otherwise",
     "--rope-scaling": "RoPE scaling is spelled differently in vLLM",
     "--rope-factor": "RoPE scaling is spelled differently in vLLM",
     "--tokenizer-config-path": "a custom tokenizer config has no vLLM flag",
@@ -132,6 +132,8 @@ class _Plan:
     added: list[str] = field(default_factory=list)  # new args
     dropped: list[str] = field(default_factory=list)
     given: set[str] = field(default_factory=set)  # vLLM flags the result sets
+    args_set: dict[int, str] = field(default_factory=dict)  # args items rewritten
+    args_drop: set[int] = field(default_factory=set)  # args items removed
     env_edits: list[Edit] = field(default_factory=list)
 
     @property
@@ -194,7 +196,6 @@ def _map_value(p: _Plan, flag: str, value_text: str, value: str | None, env: Env
 
 def _command_line(p: _Plan) -> None:
     s = p.s
-    tgt = s.obj.target
     for f in s.flags:
         if f.env is not None:
             continue
@@ -216,9 +217,9 @@ def _command_line(p: _Plan) -> None:
                 raise NoFix(f"TGI's {name} has no known vLLM equivalent")
             p.dropped.append(name)
             if not in_command:
-                p.edits.append(RemoveItem(tgt, name_path))
+                p.args_drop.add(int(name_path[-1]))
                 if value_path is not None:
-                    p.edits.append(RemoveItem(tgt, value_path))
+                    p.args_drop.add(int(value_path[-1]))
             continue
         new = MAPPED.get(name) or BOOLEAN[name]
         p.given.add(new)
@@ -238,9 +239,11 @@ def _command_line(p: _Plan) -> None:
         if in_command:
             p.command_tail.extend(items)
             continue
-        p.edits.append(SetValue(tgt, name_path, items[0]))
+        if value_path is not None and value_path[-2] != "args":
+            raise NoFix(f"{name} and its value are split between command and args")
+        p.args_set[int(name_path[-1])] = items[0]
         if len(items) > 1 and value_path is not None and items[1] != raw_value:
-            p.edits.append(SetValue(tgt, value_path, items[1]))
+            p.args_set[int(value_path[-1])] = items[1]
 
 
 def _environment(p: _Plan) -> None:
@@ -334,7 +337,7 @@ def migration_fix(ctx: Context, s: Server) -> tuple[Fix | None, str | None]:
     if why:
         return None, why
     if _non_root(s):
-        return None, "the pod runs as non-root and the vLLM image runs as root"
+        return None, "the pod must run as non-root, the vLLM image runs as root"
     p = _Plan(s)
     try:
         _command_line(p)
@@ -349,11 +352,17 @@ def migration_fix(ctx: Context, s: Server) -> tuple[Fix | None, str | None]:
     edits: list[Edit] = [SetValue(tgt, (*c.path, "image"), image)]
     edits.append(SetValue(tgt, (*c.path, "command"), [*VLLM_COMMAND, *p.command_tail]))
     edits.extend(p.edits)
-    if p.added:
-        args_path = (*c.path, "args")
-        if isinstance(c.data.get("args"), list):
+    args_path = (*c.path, "args")
+    args = c.data.get("args")
+    if p.args_drop and isinstance(args, list):
+        # removals and rewrites of one list are one edit: the list as it ends up
+        kept = [p.args_set.get(i, a) for i, a in enumerate(args) if i not in p.args_drop]
+        edits.append(SetValue(tgt, args_path, [*kept, *p.added]))
+    else:
+        edits.extend(SetValue(tgt, (*args_path, i), v) for i, v in sorted(p.args_set.items()))
+        if p.added and isinstance(args, list):
             edits.extend(AppendItem(tgt, args_path, a) for a in p.added)
-        else:
+        elif p.added:
             edits.append(SetValue(tgt, args_path, list(p.added)))  # one edit: a new list, whole
     edits.extend(p.env_edits)
     desc = f"migrate {display_name(s)} to vLLM ({image}) with the same model, parallelism and port"
