@@ -448,3 +448,38 @@ def test_catalog_bad_examples_messages_are_one_short_sentence(tmp_path: Path) ->
             p = write(tmp_path, f"{rid}-{i}.yaml", ex.manifest)
             for f in findings(p, rid):
                 assert len(f["message"]) <= 200 and "\n" not in f["message"], (rid, i, f["message"])
+
+
+# ---- the catalog examples of these rules: exact positions, exact fixed text, declared availability ----
+
+
+def _raw(rule: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((Path(catalog.catalog_dir()) / f"{rule}.yaml").read_text())
+    return data
+
+
+BAD = [(r, i, ex) for r in MINE for i, ex in enumerate(_raw(r)["examples"]["bad"])]
+
+
+@pytest.mark.parametrize(("rule", "index", "ex"), BAD, ids=lambda v: str(v)[:8])
+def test_bad_example_position_and_fixed_text(tmp_path: Path, rule: str, index: int, ex: dict[str, Any]) -> None:
+    p = write(tmp_path, "example.yaml", ex["manifest"])
+    found = findings(p, rule)
+    assert (found[0]["line"], found[0]["column"]) == (ex["line"], ex["column"]), (rule, index)
+    cli("scan", "--fix", "--unsafe-fixes", "--select", rule, str(p))
+    assert p.read_text() == ex.get("fixed", ex["manifest"]), (rule, index)
+
+
+@pytest.mark.parametrize("rule", MINE)
+def test_declared_fix_availability_matches_the_examples(tmp_path: Path, rule: str) -> None:
+    raw = _raw(rule)
+    has_fix = []
+    for i, ex in enumerate(raw["examples"]["bad"]):
+        has_fix += [f["fix"] is not None for f in findings(write(tmp_path, f"{i}.yaml", ex["manifest"]), rule)]
+    availability = raw["fix"]["availability"]
+    if availability == "always":
+        assert all(has_fix)
+    elif availability == "none":
+        assert not any(has_fix)
+    else:
+        assert (any(has_fix) and not all(has_fix)) or raw["fix"].get("availability_note"), rule

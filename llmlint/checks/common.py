@@ -132,7 +132,8 @@ def startup_estimate(ctx: Context, s: Server) -> tuple[float, str, bool]:
         bandwidth_mb_s=float(ctx.param("startup-bandwidth-mb-s")),
     )
     params = model_params(s)
-    facts = f"{params:g}B, {gb:.0f} GB of weights" if params else f"{gb:.0f} GB of weights"
+    size = f"{gb:.0f}" if gb < 1e5 else f"{gb:.3g}"
+    facts = f"{params:.4g}B, {size} GB of weights" if params else f"{size} GB of weights"
     if s.model_params() is None and not s.model():
         facts += ", size read from the image name"
     return need, facts, True

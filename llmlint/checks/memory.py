@@ -283,9 +283,10 @@ def _model_exceeds_gpu_memory(ctx: Context) -> Iterator[Finding]:
         while gb * 1e9 / 2**30 / need > usable:
             need *= 2
         c = s.container
+        assumed = " (config default-gpu)" if source == "config default-gpu" else ""
         msg = (
-            f"{display_name(s)} needs {per_gpu:.0f} GiB of weights per GPU over {degree}, but a {gpu.name} "
-            f"({source}) gives {gpu.memory_gib:g} GiB × {util:.2f} = {usable:.0f} GiB: CUDA out of memory at start"
+            f"{display_name(s)} needs {per_gpu:.0f} GiB of weights per GPU over {degree}, more than a {gpu.name}"
+            f"{assumed} gives ({gpu.memory_gib:g} GiB × {util:.2f} = {usable:.0f}): CUDA out of memory at start"
         )
         fix = _tp_fix(s, need) if need <= 8 and s.pp == 1 else None
         if fix is None and need > 8:

@@ -24,7 +24,7 @@ from llmlint.model import Finding, SetValue
 
 
 def _seconds(need: float, cap: int) -> str:
-    return f"more than {cap}" if need > cap else f"{need:.0f}"
+    return f"more than {cap}" if need > cap else f"about {need:.0f}"
 
 
 @check("LLM001")
@@ -42,6 +42,7 @@ def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
         if live is None and ready is None:
             continue
         need, facts, known = startup_estimate(ctx, s)
+        facts = facts.split(",")[0] if need > cap else facts
         if s.framework is None and not known:
             continue  # a GPU container of no known server: only a model it names makes it one
         name = display_name(s)
@@ -53,13 +54,13 @@ def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
                 continue  # liveness already outlasts the load: nothing kills the loading model
             key = "livenessProbe"
             msg = (
-                f"livenessProbe restarts {name} after {live_budget} s but loading needs about {secs} s ({facts}) "
+                f"livenessProbe restarts {name} after {live_budget} s but loading needs {secs} s ({facts}) "
                 "and there is no startupProbe: a crash loop"
             )
         else:
             key = "readinessProbe"
             msg = (
-                f"{name} has a readinessProbe but no startupProbe, and loading takes about {secs} s ({facts})"
+                f"{name} has a readinessProbe but no startupProbe, and loading takes {secs} s ({facts})"
             )
         probe = live if live is not None else ready
         assert probe is not None
@@ -68,7 +69,7 @@ def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
             source, h = key, handler(probe)
         fix = None
         if need > cap:
-            msg += f"; no fix: an estimate over {cap} s needs a check of the model size"
+            msg += "; no fix until the model size is checked"
         elif h is not None:
             period = 10
             # never shorter than what the author allowed already, nor than the load itself
@@ -101,6 +102,7 @@ def _startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
             continue
         budget, delay, period, failures = probe_budget(probe)
         need, facts, _known = startup_estimate(ctx, s)
+        facts = facts.split(",")[0] if need > cap else facts
         if budget >= need:
             continue
         path = (*c.path, "startupProbe")
@@ -110,12 +112,12 @@ def _startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
             else at(c, "startupProbe")
         )
         msg = (
-            f"startupProbe allows {budget} s ({delay} + {period} × {failures}) but {display_name(s)} needs about "
+            f"startupProbe allows {budget} s ({delay} + {period} × {failures}) but {display_name(s)} needs "
             f"{_seconds(need, cap)} s to load ({facts}): it is restarted before it is ready"
         )
         fix = None
         if need > cap:
-            msg += f"; no fix: an estimate over {cap} s needs a check of the model size"
+            msg += "; no fix until the model size is checked"
         else:
             n = threshold_for(need, delay, period)
             fix = make_fix(
