@@ -462,7 +462,9 @@ BAD = [(r, i, ex) for r in MINE for i, ex in enumerate(_raw(r)["examples"]["bad"
 
 
 @pytest.mark.parametrize(("rule", "index", "ex"), BAD, ids=lambda v: str(v)[:8])
-def test_bad_example_position_and_fixed_text(tmp_path: Path, rule: str, index: int, ex: dict[str, Any]) -> None:
+def test_bad_example_position_and_fixed_text(
+    tmp_path: Path, rule: str, index: int, ex: dict[str, Any]
+) -> None:
     p = write(tmp_path, "example.yaml", ex["manifest"])
     found = findings(p, rule)
     assert (found[0]["line"], found[0]["column"]) == (ex["line"], ex["column"]), (rule, index)
@@ -475,7 +477,9 @@ def test_declared_fix_availability_matches_the_examples(tmp_path: Path, rule: st
     raw = _raw(rule)
     has_fix = []
     for i, ex in enumerate(raw["examples"]["bad"]):
-        has_fix += [f["fix"] is not None for f in findings(write(tmp_path, f"{i}.yaml", ex["manifest"]), rule)]
+        has_fix += [
+            f["fix"] is not None for f in findings(write(tmp_path, f"{i}.yaml", ex["manifest"]), rule)
+        ]
     availability = raw["fix"]["availability"]
     if availability == "always":
         assert all(has_fix)

@@ -59,9 +59,7 @@ def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
             )
         else:
             key = "readinessProbe"
-            msg = (
-                f"{name} has a readinessProbe but no startupProbe, and loading takes {secs} s ({facts})"
-            )
+            msg = f"{name} has a readinessProbe but no startupProbe, and loading takes {secs} s ({facts})"
         probe = live if live is not None else ready
         assert probe is not None
         source, h = "readinessProbe", handler(ready or {})
