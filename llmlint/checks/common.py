@@ -22,8 +22,8 @@ INT32_MAX = 2**31 - 1
 ACCELERATORS_WITHOUT_SHM = ("google.com/tpu", "aws.amazon.com/neuron", "aws.amazon.com/neuroncore")
 
 
-def display_name(s: Server) -> str:
-    """The model a finding names: its id, never an image name or an empty container name."""
+def model_name(s: Server) -> str | None:
+    """The model's id, if the manifests name one (never an image name or KServe's model mount)."""
     nim = s.env.get("NIM_MODEL_NAME")
     if nim is not None and nim.value:
         return nim.value
@@ -32,7 +32,15 @@ def display_name(s: Server) -> str:
     name = name if isinstance(name, str) else ""
     name = name.rstrip("/").removeprefix("hf://")
     generic = ("llm-nim", "nim-llm", "/mnt/models", s.framework.title if s.framework else "")
-    if name and name not in generic:  # an image; KServe's model mount; analysis's framework fallback
+    if name and name not in generic and not name.startswith("GPU container "):
+        return name
+    return None
+
+
+def display_name(s: Server) -> str:
+    """What a message calls the server: its model's id, else its framework, never an empty name."""
+    name = model_name(s)
+    if name:
         return name
     if s.framework is not None:
         return f"the {s.framework.title} server"

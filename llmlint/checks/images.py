@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from llmlint.checks import Context, check, make_fix
-from llmlint.checks.common import at, display_name, merged_first_last, once
+from llmlint.checks.common import at, merged_first_last, model_name, once
 from llmlint.checks.tgi_migration import migration_fix
 from llmlint.model import Edit, Finding, Fix, RemoveItem, ReplaceInString, SetValue
 from llmlint.serving import flags as flagdata
@@ -38,7 +38,8 @@ def _tgi_in_maintenance(ctx: Context) -> Iterator[Finding]:
         release = (
             f"Text Generation Inference {tag}" if tag and tag != "latest" else "Text Generation Inference"
         )
-        msg = f"{display_name(s)} runs on {release}, archived on 2026-03-21: migrate to vLLM or SGLang"
+        subject = model_name(s) or "the server"
+        msg = f"{subject} runs on {release}, archived on 2026-03-21: migrate to vLLM or SGLang"
         if why_not:
             msg += f"; no automatic fix: {why_not}"
         obj, path = at(c, "image") if c.image else at(c, "name")
@@ -86,9 +87,11 @@ def _image_not_pinned(ctx: Context) -> Iterator[Finding]:
                 SetValue(obj.target, path, new),
             )
         what = "the :latest tag" if tag else "no tag (that is :latest)"
+        m = model_name(s)
+        serving = f" ({m})" if m else ""
         msg = (
-            f"{image} ({display_name(s)}) has {what}: a restart may pull another server release with other "
-            "flags and defaults; pin a version tag or a digest"
+            f"{image}{serving} has {what}: a restart may pull another server release with other flags and "
+            "defaults; pin a version tag or a digest"
         )
         yield ctx.finding("LLM008", obj, path, msg, container=c, fix=fix)
 

@@ -103,7 +103,6 @@ def _startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
         facts = facts.split(",")[0] if need > cap else facts
         if budget >= need:
             continue
-        path = (*c.path, "startupProbe")
         obj, where = (
             at(c, "startupProbe", "failureThreshold")
             if "failureThreshold" in probe
@@ -114,6 +113,7 @@ def _startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
             f"{_seconds(need, cap)} s to load ({facts}): it is restarted before it is ready"
         )
         fix = None
+        pobj, ppath = at(c, "startupProbe")  # where the probe is written (a KServe runtime's, maybe)
         if need > cap:
             msg += "; no fix until the model size is checked"
         else:
@@ -121,7 +121,7 @@ def _startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
             fix = make_fix(
                 "safe",
                 f"raise startupProbe.failureThreshold to {n} ({delay} + {period} × {n} = {delay + period * n} s)",
-                SetValue(c.obj.target, (*path, "failureThreshold"), n),
+                SetValue(pobj.target, (*ppath, "failureThreshold"), n),
             )
         yield ctx.finding("LLM002", obj, where, msg, container=c, fix=fix)
 
@@ -215,9 +215,10 @@ def _probe_path_not_health_endpoint(ctx: Context) -> Iterator[Finding]:
             outcome = "restarts a healthy server" if kind == "livenessProbe" else "never passes"
             msg = f"{kind} of {display_name(s)} requests {raw!r}, which {fw.title} {what}: it {outcome}; use {right}"
             obj, where = at(c, kind, "httpGet", "path") if "path" in h else at(c, kind, "httpGet")
+            hobj, hpath = at(c, kind, "httpGet")
             fix = make_fix(
                 "safe",
                 f"use {right} for the {kind}",
-                SetValue(c.obj.target, (*c.path, kind, "httpGet", "path"), right),
+                SetValue(hobj.target, (*hpath, "path"), right),
             )
             yield ctx.finding("LLM015", obj, where, msg, container=c, fix=fix)
