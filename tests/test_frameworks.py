@@ -112,7 +112,9 @@ spec:
         limits: {nvidia.com/gpu: "4"}
 """
     found = scan(tmp_path, text)
-    assert {"LLM003", "LLM004", "LLM005"} <= set(found)
+    assert {"LLM003", "LLM005"} <= set(found)
+    # the Hugging Face runtime KServe merges in (not in the scan) may mount /dev/shm: unknown, no LLM004
+    assert "LLM004" not in found
 
 
 def test_sglang_mem_fraction_static(tmp_path: Path) -> None:

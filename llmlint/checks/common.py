@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from llmlint.checks import Context
-from llmlint.graph.objects import K8sObject, Workload, as_int, as_map, dig
-from llmlint.model import Edit, Path, ReplaceInString, SetValue
+from llmlint.graph.objects import Container, JsonMap, K8sObject, PodTemplate, Workload, as_int, as_map, dig
+from llmlint.model import Edit, Finding, Path, ReplaceInString, SetValue, Target
 from llmlint.serving.args import Origin
 from llmlint.serving.frameworks import image_repository
 from llmlint.serving.model_size import load_seconds, params_from_name
@@ -21,22 +22,29 @@ INT32_MAX = 2**31 - 1
 ACCELERATORS_WITHOUT_SHM = ("google.com/tpu", "aws.amazon.com/neuron", "aws.amazon.com/neuroncore")
 
 
-def display_name(s: Server) -> str:
-    """The model a finding names: its id, never an image name or an empty container name."""
-    fn = getattr(s, "display_name", None)  # analysis's, once it lands
-    if callable(fn):
-        name = fn()
-        if isinstance(name, str) and name:
-            return name
+def model_name(s: Server) -> str | None:
+    """The model's id, if the manifests name one (never an image name or KServe's model mount)."""
     nim = s.env.get("NIM_MODEL_NAME")
     if nim is not None and nim.value:
         return nim.value
-    m = s.model()
-    if m and not (s.framework is not None and s.framework.key == "nim" and m in ("llm-nim", "nim-llm")):
-        return m[len("hf://") :] if m.startswith("hf://") else m
-    if s.container.name:
-        return f"container {s.container.name!r}"
-    return f"{s.obj.kind} {s.obj.name}"
+    fn = getattr(s, "display_name", None)  # analysis's
+    name = fn() if callable(fn) else s.model()
+    name = name if isinstance(name, str) else ""
+    name = name.rstrip("/").removeprefix("hf://")
+    generic = ("llm-nim", "nim-llm", "/mnt/models", s.framework.title if s.framework else "")
+    if name and name not in generic and not name.startswith("GPU container "):
+        return name
+    return None
+
+
+def display_name(s: Server) -> str:
+    """What a message calls the server: its model's id, else its framework, never an empty name."""
+    name = model_name(s)
+    if name:
+        return name
+    if s.framework is not None:
+        return f"the {s.framework.title} server"
+    return f"GPU container {s.container.name!r}" if s.container.name else f"{s.obj.kind} {s.obj.name}"
 
 
 def model_params(s: Server) -> float | None:
@@ -50,13 +58,63 @@ def model_params(s: Server) -> float | None:
 
 
 def download_gb(s: Server) -> float | None:
-    """Bytes of the checkpoint on disk (what a start loads), analysis's figure when it has one."""
+    """GB of the checkpoint on disk (what a start reads): analysis's figure, else from the parameters."""
     fn = getattr(s, "download_gb", None)
-    if callable(fn):
-        v = fn()
-        return float(v) if isinstance(v, int | float) else None
+    v = fn() if callable(fn) else None
+    if isinstance(v, int | float):
+        return float(v)
     p = model_params(s)
     return None if p is None else p * s.bytes_per_param()
+
+
+def at(c: Container, *steps: str | int) -> tuple[K8sObject, Path]:
+    """Where the container's value at ``steps`` is written: the runtime's for a value a KServe predictor
+    takes from its ServingRuntime (analysis's ``Container.at``), else the container itself."""
+    fn = getattr(c, "at", None)
+    if callable(fn):
+        obj, path = fn(*steps)
+        return obj, tuple(path)
+    return c.obj, (*c.path, *steps)
+
+
+def pod_at(t: PodTemplate, *steps: str | int) -> tuple[K8sObject, Path]:
+    """Where the pod spec's value at ``steps`` is written (``PodTemplate.at``)."""
+    fn = getattr(t, "at", None)
+    if callable(fn):
+        obj, path = fn(*steps)
+        return obj, tuple(path)
+    return t.obj, (*t.spec_path, *steps)
+
+
+def own(c: Container) -> JsonMap:
+    """The container as written in its own object (for a merged KServe predictor: the predictor's part)."""
+    m = getattr(c, "merged", None)
+    over = getattr(m, "over", None)
+    data = getattr(over, "data", None)
+    return data if isinstance(data, dict) else c.data
+
+
+def own_spec(t: PodTemplate) -> JsonMap:
+    m = getattr(t, "merged", None)
+    over = getattr(m, "over", None)
+    data = getattr(over, "data", None)
+    return data if isinstance(data, dict) else t.spec
+
+
+def merged_first_last(servers: list[Server]) -> list[Server]:
+    """Servers with KServe-merged predictors last: a fact written in a ServingRuntime is reported once,
+    from the runtime's own container, before a predictor that merges it repeats it."""
+    return sorted(servers, key=lambda s: getattr(s.container, "merged", None) is not None)
+
+
+def once(findings: Iterable[Finding]) -> Iterator[Finding]:
+    """One finding per rule and place (a runtime's probe seen from the runtime and from each predictor)."""
+    seen: set[tuple[str, Target, Path, tuple[int, int] | None]] = set()
+    for f in findings:
+        key = (f.rule, f.target, f.path, f.span)
+        if key not in seen:
+            seen.add(key)
+            yield f
 
 
 def startup_need(ctx: Context, s: Server) -> tuple[float, str]:
@@ -81,7 +139,12 @@ def startup_estimate(ctx: Context, s: Server) -> tuple[float, str, bool]:
         fixed_seconds=float(ctx.param("startup-fixed-seconds")),
         bandwidth_mb_s=float(ctx.param("startup-bandwidth-mb-s")),
     )
-    return need, f"{gb:.0f} GB of weights", True
+    params = model_params(s)
+    size = f"{gb:.0f}" if gb < 1e5 else f"{gb:.3g}"
+    facts = f"{params:.4g}B, {size} GB of weights" if params else f"{size} GB of weights"
+    if s.model_params() is None and not s.model():
+        facts += ", size read from the image name"
+    return need, facts, True
 
 
 def startup_cap(ctx: Context) -> int:
@@ -104,12 +167,9 @@ def other_accelerator(s: Server) -> str | None:
 def runtime_unresolved(s: Server) -> bool:
     """A KServe predictor whose serving runtime fills the container and is not among the scanned objects:
     its resources, volumes and probes are unknown here."""
-    flag = getattr(s.container, "runtime_unresolved", None)  # analysis's, once it lands
-    if isinstance(flag, bool):
-        return flag
-    if getattr(s.container, "runtime", None) is not None:
-        return False
     c = s.container
+    if getattr(c, "merged", None) is not None:
+        return False
     return c.obj.kind == "InferenceService" and c.path[-1:] == ("model",) and not c.image
 
 

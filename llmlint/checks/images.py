@@ -6,140 +6,44 @@ import re
 from collections.abc import Iterator
 
 from llmlint.checks import Context, check, make_fix
-from llmlint.checks.common import display_name
-from llmlint.model import AppendItem, Edit, Finding, Fix, RemoveItem, ReplaceInString, SetValue
+from llmlint.checks.common import at, merged_first_last, model_name, once
+from llmlint.checks.tgi_migration import migration_fix
+from llmlint.model import Edit, Finding, Fix, RemoveItem, ReplaceInString, SetValue
 from llmlint.serving import flags as flagdata
 from llmlint.serving.frameworks import TGI, by_image, image_repository, strip_registry
 from llmlint.serving.server import Flag, Server
-
-# TGI launcher flag → vLLM flag (None: no vLLM equivalent, dropped).
-TGI_TO_VLLM: dict[str, str | None] = {
-    "--model-id": "--model",
-    "--num-shard": "--tensor-parallel-size",
-    "--max-total-tokens": "--max-model-len",
-    "--quantize": "--quantization",
-    "--port": "--port",
-    "-p": "--port",
-    "--hostname": "--host",
-    "--dtype": "--dtype",
-    "--revision": "--revision",
-    "--trust-remote-code": "--trust-remote-code",
-    "--max-concurrent-requests": "--max-num-seqs",
-    "--max-batch-prefill-tokens": "--max-num-batched-tokens",
-    "--huggingface-hub-cache": "--download-dir",
-    "--cuda-memory-fraction": "--gpu-memory-utilization",
-    "--api-key": "--api-key",
-    "--max-input-tokens": None,
-    "--max-input-length": None,
-    "--max-batch-total-tokens": None,
-    "--sharded": None,
-    "--json-output": None,
-    "--max-best-of": None,
-    "--max-stop-sequences": None,
-    "--max-top-n-tokens": None,
-    "--waiting-served-ratio": None,
-    "--max-waiting-tokens": None,
-    "--disable-custom-kernels": None,
-    "--otlp-endpoint": "--otlp-traces-endpoint",
-}
-TGI_QUANTIZE_TO_VLLM: dict[str, str | None] = {
-    "awq": "awq",
-    "gptq": "gptq",
-    "marlin": "gptq_marlin",
-    "fp8": "fp8",
-    "bitsandbytes": "bitsandbytes",
-    "bitsandbytes-nf4": "bitsandbytes",
-    "bitsandbytes-fp4": "bitsandbytes",
-    "compressed-tensors": "compressed-tensors",
-    "exl2": None,
-    "eetq": None,
-}
-VLLM_COMMAND = ["python3", "-m", "vllm.entrypoints.openai.api_server"]
 
 
 def _is_tgi(s: Server) -> bool:
     return (s.framework is TGI) or by_image(s.container.image) is TGI
 
 
-def _migrate_flag(f: Flag) -> tuple[str | None, str | None, str]:
-    """(vLLM flag, its value, a note) for one TGI flag."""
-    name = f.name
-    new = TGI_TO_VLLM.get(name)
-    if name not in TGI_TO_VLLM:
-        return None, None, f"dropped {name} (no vLLM equivalent known)"
-    if new is None:
-        return None, None, f"dropped {name} (vLLM sizes it from --max-model-len)"
-    value = f.value
-    if name == "--quantize" and value is not None:
-        mapped = TGI_QUANTIZE_TO_VLLM.get(value.lower(), value)
-        if mapped is None:
-            return None, None, f"dropped --quantize {value} (vLLM has no {value} kernels)"
-        value = mapped
-    return new, value, ""
-
-
-def migration_fix(ctx: Context, s: Server) -> Fix | None:
-    """Edits that turn a TGI container into a vLLM one, keeping its model, parallelism and port."""
-    c = s.container
-    if s.in_shell:
-        return None
-    tgt = c.obj.target
-    edits: list[Edit] = [SetValue(tgt, (*c.path, "image"), str(ctx.param("vllm-image")))]
-    edits.append(SetValue(tgt, (*c.path, "command"), list(VLLM_COMMAND)))
-    notes: list[str] = []
-    seen: set[str] = set()
-    for f in s.flags:
-        new, value, note = _migrate_flag(f)
-        if note:
-            notes.append(note)
-        if f.env is not None:
-            # configured through the environment: pass it on the command line
-            if new is not None:
-                edits.append(AppendItem(tgt, (*c.path, "args"), f"{new}=$({f.env.name})"))
-                seen.add(new)
-            continue
-        name_item, value_item = f.word.anchor.path, f.value_word.anchor.path if f.value_word else None
-        if name_item[:-2] != c.path or (value_item is not None and value_item[:-2] != c.path):
-            return None  # written somewhere we cannot rewrite item by item
-        if new is None:
-            edits.append(RemoveItem(tgt, name_item))
-            if value_item is not None and value_item != name_item:
-                edits.append(RemoveItem(tgt, value_item))
-            continue
-        seen.add(new)
-        if value_item == name_item:
-            edits.append(SetValue(tgt, name_item, f"{new}={value}" if value is not None else new))
-        else:
-            edits.append(SetValue(tgt, name_item, new))
-            if value_item is not None and value is not None and value != f.value:
-                edits.append(SetValue(tgt, value_item, value))
-    if "--port" not in seen:
-        edits.append(AppendItem(tgt, (*c.path, "args"), f"--port={s.port() or 80}"))
-    if "--model" not in seen and s.model():
-        edits.append(AppendItem(tgt, (*c.path, "args"), f"--model={s.model()}"))
-    desc = (
-        f"migrate container {c.name!r} to vLLM ({ctx.param('vllm-image')}): --model-id → --model, "
-        "--num-shard → --tensor-parallel-size, --max-total-tokens → --max-model-len, --quantize → "
-        f"--quantization; listening port {s.port() or 80} kept"
-    )
-    if notes:
-        desc += "; " + "; ".join(notes)
-    return make_fix("unsafe", desc, *edits)
-
-
 @check("LLM007")
 def tgi_in_maintenance(ctx: Context) -> Iterator[Finding]:
-    for s in ctx.servers:
+    return once(_tgi_in_maintenance(ctx))
+
+
+def _tgi_in_maintenance(ctx: Context) -> Iterator[Finding]:
+    for s in merged_first_last(ctx.servers):
         if not _is_tgi(s):
             continue
         c = s.container
-        msg = (
-            f"{c.image or 'text-generation-launcher'} is Text Generation Inference: Hugging Face put TGI in "
-            "maintenance mode on 2025-12-11 and archived its repository (read-only) on 2026-03-21 — no fixes "
-            "for new models, CUDA releases or security issues; migrate to vLLM or SGLang"
+        fix: Fix | None
+        why_not: str | None
+        if getattr(c, "merged", None) is not None:
+            fix, why_not = None, "the server is its ServingRuntime's"
+        else:
+            fix, why_not = migration_fix(ctx, s)
+        _, tag = image_repository(c.image)
+        release = (
+            f"Text Generation Inference {tag}" if tag and tag != "latest" else "Text Generation Inference"
         )
-        path = (*c.path, "image") if c.image else (*c.path, "name")
-        yield ctx.finding("LLM007", c.obj, path, msg, container=c, fix=migration_fix(ctx, s))
+        subject = model_name(s) or "the server"
+        msg = f"{subject} runs on {release}, archived on 2026-03-21: migrate to vLLM or SGLang"
+        if why_not:
+            msg += f"; no automatic fix: {why_not}"
+        obj, path = at(c, "image") if c.image else at(c, "name")
+        yield ctx.finding("LLM007", obj, path, msg, container=c, fix=fix)
 
 
 # A server release written into the repository's own name after the server's name
@@ -157,30 +61,39 @@ def version_in_name(repo: str) -> bool:
 
 @check("LLM008")
 def image_not_pinned(ctx: Context) -> Iterator[Finding]:
+    return once(_image_not_pinned(ctx))
+
+
+def _image_not_pinned(ctx: Context) -> Iterator[Finding]:
     pins = {str(k): str(v) for k, v in (ctx.param("image-pins") or {}).items()}
-    for s in ctx.inference_servers():
+    for s in merged_first_last(ctx.servers):
         c = s.container
         image = c.image
+        if s.framework is None and by_image(image) is None:
+            continue  # a GPU container of no inference image (an idle server image still counts)
         if not image or "@" in image or "$(" in image or "{{" in image:
             continue  # a digest pins the image; a placeholder is not an image yet
         repo, tag = image_repository(image)
         if tag not in (None, "latest") or version_in_name(repo):
             continue
         pin = pins.get(repo) or pins.get(strip_registry(repo))
+        obj, path = at(c, "image")
         fix = None
         if pin:
             new = f"{repo}:{pin}"
             fix = make_fix(
                 "safe",
                 f"pin the image to {new} (config image-pins)",
-                SetValue(c.obj.target, (*c.path, "image"), new),
+                SetValue(obj.target, path, new),
             )
         what = "the :latest tag" if tag else "no tag (that is :latest)"
+        m = model_name(s)
+        serving = f" ({m})" if m else ""
         msg = (
-            f"{image} ({display_name(s)}) has {what}: a restart may pull another server release with other "
-            "flags and defaults; pin a version tag or a digest"
+            f"{image}{serving} has {what}: a restart may pull another server release with other flags and "
+            "defaults; pin a version tag or a digest"
         )
-        yield ctx.finding("LLM008", c.obj, (*c.path, "image"), msg, container=c, fix=fix)
+        yield ctx.finding("LLM008", obj, path, msg, container=c, fix=fix)
 
 
 _FLAG_DATA = {"vllm": "vllm", "sglang": "sglang", "tgi": "tgi"}

@@ -6,8 +6,20 @@ from collections.abc import Iterator
 from typing import Any
 
 from llmlint.checks import Context, check, make_fix
-from llmlint.checks.common import display_name, edit_value, other_accelerator, runtime_unresolved, where
-from llmlint.graph.objects import Container, PodTemplate, as_map
+from llmlint.checks.common import (
+    at,
+    display_name,
+    edit_value,
+    merged_first_last,
+    once,
+    other_accelerator,
+    own,
+    own_spec,
+    pod_at,
+    runtime_unresolved,
+    where,
+)
+from llmlint.graph.objects import Container, K8sObject, PodTemplate, as_map
 from llmlint.model import AppendItem, Edit, Finding, Fix, Path, SetValue
 from llmlint.serving import gpus
 from llmlint.serving.server import Server
@@ -22,9 +34,13 @@ def _float(v: str | None) -> float | None:
 
 @check("LLM003")
 def gpu_memory_utilization_too_high(ctx: Context) -> Iterator[Finding]:
+    return once(_gpu_memory_utilization_too_high(ctx))
+
+
+def _gpu_memory_utilization_too_high(ctx: Context) -> Iterator[Finding]:
     limit = float(ctx.param("max-gpu-memory-utilization"))
     target = float(ctx.param("gpu-memory-utilization"))
-    for s in ctx.inference_servers():
+    for s in merged_first_last(ctx.inference_servers()):
         f = s.flag("mem")
         if f is None or f.value is None:
             continue
@@ -74,20 +90,23 @@ def _free_name(t: PodTemplate, base: str) -> str:
     return name
 
 
-def parallel_degree(s: Server) -> tuple[int, str, Path | None, tuple[int, int] | None]:
+Where = tuple[K8sObject, Path]
+
+
+def parallel_degree(s: Server) -> tuple[int, str, Where | None, tuple[int, int] | None]:
     """How many GPUs the server spreads one model over, why we think so, and where that is written."""
     tp, pp = s.tp, s.pp
     if tp * pp > 1:
         f = s.flag("tp") if tp > 1 else s.flag("pp")
         assert f is not None
-        _, path, span = f.anchor()
+        obj, path, span = f.anchor()
         what = f"{f.name} {f.value}" + (f" × pipeline {pp}" if pp > 1 and tp > 1 else "")
-        return tp * pp, what, path, span
+        return tp * pp, what, (obj, path), span
     g = s.gpus
     if g > 1:
         c = s.container
         key = "limits" if c.resource("limits", "nvidia.com/gpu") is not None else "requests"
-        return g, f"{g} GPUs", (*c.path, "resources", key), None
+        return g, f"{g} GPUs", at(c, "resources", key), None
     return 1, "", None, None
 
 
@@ -114,30 +133,35 @@ def shm_fix(ctx: Context, s: Server, degree: int) -> tuple[list[Edit], str]:
     elif disk is not None:
         i, v = disk
         name = str(v.get("name"))
-        base = (*t.spec_path, "volumes", i, "emptyDir")
-        edits.append(SetValue(tgt, (*base, "medium"), "Memory"))
+        vobj, vpath = pod_at(t, "volumes", i)
+        base = (*vpath, "emptyDir")
+        edits.append(SetValue(vobj.target, (*base, "medium"), "Memory"))
         limit = as_map(v.get("emptyDir")).get("sizeLimit")
         if not limit:
-            edits.append(SetValue(tgt, (*base, "sizeLimit"), size))
+            edits.append(SetValue(vobj.target, (*base, "sizeLimit"), size))
         desc = f"make the unused emptyDir {name!r} memory-backed and mount it at /dev/shm"
     else:
         name = _free_name(t, "dshm")
         volume = {"name": name, "emptyDir": {"medium": "Memory", "sizeLimit": size}}
         vpath = (*t.spec_path, "volumes")
         edits.append(
-            AppendItem(tgt, vpath, volume) if "volumes" in t.spec else SetValue(tgt, vpath, [volume])
+            AppendItem(tgt, vpath, volume) if "volumes" in own_spec(t) else SetValue(tgt, vpath, [volume])
         )
         desc = f"add an emptyDir volume {name!r} (medium: Memory, sizeLimit: {size}) mounted at /dev/shm"
     mount = {"name": name, "mountPath": "/dev/shm"}
     mpath = (*c.path, "volumeMounts")
-    edits.append(AppendItem(tgt, mpath, mount) if "volumeMounts" in c.data else SetValue(tgt, mpath, [mount]))
+    edits.append(AppendItem(tgt, mpath, mount) if "volumeMounts" in own(c) else SetValue(tgt, mpath, [mount]))
     return edits, desc
 
 
 @check("LLM004")
 def missing_dev_shm(ctx: Context) -> Iterator[Finding]:
-    for s in ctx.servers:
-        degree, what, at, span = parallel_degree(s)
+    return once(_missing_dev_shm(ctx))
+
+
+def _missing_dev_shm(ctx: Context) -> Iterator[Finding]:
+    for s in merged_first_last(ctx.servers):
+        degree, what, anchor, span = parallel_degree(s)
         if degree <= 1 or (s.gpus == 0 and other_accelerator(s)):
             continue
         if runtime_unresolved(s):
@@ -147,13 +171,14 @@ def missing_dev_shm(ctx: Context) -> Iterator[Finding]:
             continue  # mounted: LLM016 judges the volume behind it
         edits, desc = shm_fix(ctx, s, degree)
         msg = (
-            f"{display_name(s)} runs over {what} with no memory-backed /dev/shm: NCCL exchanges tensors there "
-            "and the runtime's 64 MB default makes workers crash or hang"
+            f"{display_name(s)} runs over {what} with no memory-backed /dev/shm: NCCL workers crash or hang "
+            "in the runtime's 64 MB default"
         )
+        obj, path = anchor or at(c, "name")
         yield ctx.finding(
             "LLM004",
-            c.obj,
-            at or (*c.path, "name"),
+            obj,
+            path,
             msg,
             container=c,
             fix=make_fix("safe", desc, *edits),
@@ -163,7 +188,11 @@ def missing_dev_shm(ctx: Context) -> Iterator[Finding]:
 
 @check("LLM016")
 def shm_not_memory_backed(ctx: Context) -> Iterator[Finding]:
-    for s in ctx.servers:
+    return once(_shm_not_memory_backed(ctx))
+
+
+def _shm_not_memory_backed(ctx: Context) -> Iterator[Finding]:
+    for s in merged_first_last(ctx.servers):
         c, t = s.container, s.container.template
         mount = shm_mount(c)
         if mount is None:
@@ -178,12 +207,12 @@ def shm_not_memory_backed(ctx: Context) -> Iterator[Finding]:
         vi, v = vol
         if "hostPath" in v:
             continue  # the node's own /dev/shm
-        vpath = (*t.spec_path, "volumes", vi)
+        vobj, vpath = pod_at(t, "volumes", vi)
         model = display_name(s)
         if "emptyDir" not in v:
             kind = next((k for k in v if k != "name"), "?")
             msg = f"/dev/shm of {model} ({what}) is a {kind} volume, not RAM: NCCL traffic slows to a crawl or fails"
-            yield ctx.finding("LLM016", c.obj, (*vpath, "name"), msg, container=c)
+            yield ctx.finding("LLM016", vobj, (*vpath, "name"), msg, container=c)
             continue
         ed = as_map(v.get("emptyDir"))
         medium, limit = ed.get("medium"), ed.get("sizeLimit")
@@ -193,7 +222,7 @@ def shm_not_memory_backed(ctx: Context) -> Iterator[Finding]:
         edits: list[Edit] = []
         base = (*vpath, "emptyDir")
         if medium != "Memory":
-            edits.append(SetValue(c.obj.target, (*base, "medium"), "Memory"))
+            edits.append(SetValue(vobj.target, (*base, "medium"), "Memory"))
             msg = (
                 f"/dev/shm of {model} ({what}) is a disk-backed emptyDir (no medium: Memory): "
                 "NCCL's shared buffers hit the node's disk"
@@ -201,14 +230,14 @@ def shm_not_memory_backed(ctx: Context) -> Iterator[Finding]:
         else:
             msg = (
                 f"/dev/shm of {model} ({what}) has no sizeLimit: its pages count against the memory limit "
-                "and a burst ends in OOMKilled or evictions"
+                "and a burst ends in OOMKilled"
             )
         if not limit:
-            edits.append(SetValue(c.obj.target, (*base, "sizeLimit"), size))
+            edits.append(SetValue(vobj.target, (*base, "sizeLimit"), size))
         fix = make_fix(
             "safe", f"set the /dev/shm volume to medium: Memory with sizeLimit: {limit or size}", *edits
         )
-        yield ctx.finding("LLM016", c.obj, (*vpath, "emptyDir"), msg, container=c, fix=fix)
+        yield ctx.finding("LLM016", vobj, (*vpath, "emptyDir"), msg, container=c, fix=fix)
 
 
 def _gpu_of(ctx: Context, s: Server) -> tuple[gpus.Gpu, str] | None:
@@ -232,7 +261,11 @@ def _utilization(s: Server) -> float:
 
 @check("LLM011")
 def model_exceeds_gpu_memory(ctx: Context) -> Iterator[Finding]:
-    for s in ctx.inference_servers():
+    return once(_model_exceeds_gpu_memory(ctx))
+
+
+def _model_exceeds_gpu_memory(ctx: Context) -> Iterator[Finding]:
+    for s in merged_first_last(ctx.inference_servers()):
         gb = s.weight_gb()
         if gb is None or s.framework is None:
             continue
@@ -250,15 +283,16 @@ def model_exceeds_gpu_memory(ctx: Context) -> Iterator[Finding]:
         while gb * 1e9 / 2**30 / need > usable:
             need *= 2
         c = s.container
+        assumed = " (config default-gpu)" if source == "config default-gpu" else ""
         msg = (
-            f"{display_name(s)} needs {per_gpu:.0f} GiB of weights per GPU over {degree}, but a {gpu.name} "
-            f"({source}) gives {gpu.memory_gib:g} GiB × {util:.2f} = {usable:.0f} GiB: CUDA out of memory at start"
+            f"{display_name(s)} needs {per_gpu:.0f} GiB of weights per GPU over {degree}, more than a {gpu.name}"
+            f"{assumed} gives ({gpu.memory_gib:g} GiB × {util:.2f} = {usable:.0f}): CUDA out of memory at start"
         )
         fix = _tp_fix(s, need) if need <= 8 and s.pp == 1 else None
         if fix is None and need > 8:
             msg += "; no single node holds it"
         tp = s.flag("tp")
-        obj, path, span = tp.anchor() if tp is not None else (c.obj, (*c.path, "image"), None)
+        obj, path, span = tp.anchor() if tp is not None else (*at(c, "image"), None)
         yield ctx.finding("LLM011", obj, path, msg, container=c, fix=fix, span=span)
 
 
@@ -277,7 +311,10 @@ def _tp_fix(s: Server, n: int) -> Fix | None:
         if s.in_shell or s.framework is None or not s.framework.flag_names("tp"):
             return None
         name = s.framework.flag_names("tp")[0]
-        edits.append(AppendItem(tgt, (*c.path, "args"), f"{name}={n}"))
+        path = (*c.path, "args")
+        edits.append(
+            AppendItem(tgt, path, f"{name}={n}") if "args" in own(c) else SetValue(tgt, path, [f"{name}={n}"])
+        )
     for section in ("limits", "requests"):
         key = "nvidia.com/gpu"
         if section == "limits" or c.resource("requests", key) is not None:
@@ -289,9 +326,13 @@ def _tp_fix(s: Server, n: int) -> Fix | None:
 
 @check("LLM022")
 def max_model_len_unset(ctx: Context) -> Iterator[Finding]:
+    return once(_max_model_len_unset(ctx))
+
+
+def _max_model_len_unset(ctx: Context) -> Iterator[Finding]:
     threshold = int(ctx.param("long-context-threshold"))
     target = int(ctx.param("max-model-len"))
-    for s in ctx.inference_servers():
+    for s in merged_first_last(ctx.inference_servers()):
         fw = s.framework
         if fw is None or not fw.uses_vllm_engine or s.flag("max_len") is not None:
             continue
@@ -305,7 +346,9 @@ def max_model_len_unset(ctx: Context) -> Iterator[Finding]:
             fix = make_fix(
                 "unsafe",
                 f"add {flag}={target} (parameter max-model-len)",
-                AppendItem(c.obj.target, (*c.path, "args"), f"{flag}={target}"),
+                AppendItem(c.obj.target, (*c.path, "args"), f"{flag}={target}")
+                if "args" in own(c)
+                else SetValue(c.obj.target, (*c.path, "args"), [f"{flag}={target}"]),
             )
         msg = (
             f"{display_name(s)} supports {ctx_len:,} tokens and no --max-model-len is set: vLLM refuses to start "
@@ -315,5 +358,5 @@ def max_model_len_unset(ctx: Context) -> Iterator[Finding]:
         if mf is not None:
             obj, path, span = mf.anchor()
         else:
-            obj, path, span = c.obj, (*c.path, "image"), None
+            obj, path, span = (*at(c, "image"), None)
         yield ctx.finding("LLM022", obj, path, msg, container=c, fix=fix, span=span)

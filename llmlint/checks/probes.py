@@ -9,8 +9,11 @@ from typing import Any
 from llmlint.checks import Context, check, make_fix
 from llmlint.checks.common import (
     PROBES,
+    at,
     display_name,
     handler,
+    merged_first_last,
+    once,
     probe_budget,
     startup_cap,
     startup_estimate,
@@ -21,20 +24,27 @@ from llmlint.model import Finding, SetValue
 
 
 def _seconds(need: float, cap: int) -> str:
-    return f"more than {cap}" if need > cap else f"{need:.0f}"
+    return f"more than {cap}" if need > cap else f"about {need:.0f}"
 
 
 @check("LLM001")
 def missing_startup_probe(ctx: Context) -> Iterator[Finding]:
+    return once(_missing_startup_probe(ctx))
+
+
+def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
     cap = startup_cap(ctx)
-    for s in ctx.inference_servers():
+    for s in merged_first_last(ctx.servers):
         c = s.container
         if c.probe("startupProbe") is not None:
             continue
         live, ready = c.probe("livenessProbe"), c.probe("readinessProbe")
         if live is None and ready is None:
             continue
-        need, facts, _known = startup_estimate(ctx, s)
+        need, facts, known = startup_estimate(ctx, s)
+        facts = facts.split(",")[0] if need > cap else facts
+        if s.framework is None and not known:
+            continue  # a GPU container of no known server: only a model it names makes it one
         name = display_name(s)
         live_budget = probe_budget(live)[0] if live is not None else 0
         ready_budget = probe_budget(ready)[0] if ready is not None else 0
@@ -44,14 +54,12 @@ def missing_startup_probe(ctx: Context) -> Iterator[Finding]:
                 continue  # liveness already outlasts the load: nothing kills the loading model
             key = "livenessProbe"
             msg = (
-                f"livenessProbe restarts {name} after {live_budget} s but loading needs about {secs} s ({facts}) "
+                f"livenessProbe restarts {name} after {live_budget} s but loading needs {secs} s ({facts}) "
                 "and there is no startupProbe: a crash loop"
             )
         else:
             key = "readinessProbe"
-            msg = (
-                f"{name} has a readinessProbe but no startupProbe, and loading takes about {secs} s ({facts})"
-            )
+            msg = f"{name} has a readinessProbe but no startupProbe, and loading takes {secs} s ({facts})"
         probe = live if live is not None else ready
         assert probe is not None
         source, h = "readinessProbe", handler(ready or {})
@@ -59,7 +67,7 @@ def missing_startup_probe(ctx: Context) -> Iterator[Finding]:
             source, h = key, handler(probe)
         fix = None
         if need > cap:
-            msg += f"; no fix: an estimate over {cap} s needs a check of the model size"
+            msg += "; no fix until the model size is checked"
         elif h is not None:
             period = 10
             # never shorter than what the author allowed already, nor than the load itself
@@ -74,38 +82,48 @@ def missing_startup_probe(ctx: Context) -> Iterator[Finding]:
                 f"add a startupProbe on the {source}'s {h[0]} handler allowing {n * period} s ({period} × {n})",
                 SetValue(c.obj.target, (*c.path, "startupProbe"), new),
             )
-        yield ctx.finding("LLM001", c.obj, (*c.path, key), msg, container=c, fix=fix)
+        obj, path = at(c, key)
+        yield ctx.finding("LLM001", obj, path, msg, container=c, fix=fix)
 
 
 @check("LLM002")
 def startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
+    return once(_startup_budget_too_small(ctx))
+
+
+def _startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
     cap = startup_cap(ctx)
-    for s in ctx.inference_servers():
+    for s in merged_first_last(ctx.inference_servers()):
         c = s.container
         probe = c.probe("startupProbe")
         if probe is None:
             continue
         budget, delay, period, failures = probe_budget(probe)
         need, facts, _known = startup_estimate(ctx, s)
+        facts = facts.split(",")[0] if need > cap else facts
         if budget >= need:
             continue
-        path = (*c.path, "startupProbe")
-        at = (*path, "failureThreshold") if "failureThreshold" in probe else path
+        obj, where = (
+            at(c, "startupProbe", "failureThreshold")
+            if "failureThreshold" in probe
+            else at(c, "startupProbe")
+        )
         msg = (
-            f"startupProbe allows {budget} s ({delay} + {period} × {failures}) but {display_name(s)} needs about "
+            f"startupProbe allows {budget} s ({delay} + {period} × {failures}) but {display_name(s)} needs "
             f"{_seconds(need, cap)} s to load ({facts}): it is restarted before it is ready"
         )
         fix = None
+        pobj, ppath = at(c, "startupProbe")  # where the probe is written (a KServe runtime's, maybe)
         if need > cap:
-            msg += f"; no fix: an estimate over {cap} s needs a check of the model size"
+            msg += "; no fix until the model size is checked"
         else:
             n = threshold_for(need, delay, period)
             fix = make_fix(
                 "safe",
                 f"raise startupProbe.failureThreshold to {n} ({delay} + {period} × {n} = {delay + period * n} s)",
-                SetValue(c.obj.target, (*path, "failureThreshold"), n),
+                SetValue(pobj.target, (*ppath, "failureThreshold"), n),
             )
-        yield ctx.finding("LLM002", c.obj, at, msg, container=c, fix=fix)
+        yield ctx.finding("LLM002", obj, where, msg, container=c, fix=fix)
 
 
 def _named_ports(c: Container) -> dict[str, int]:
@@ -172,7 +190,11 @@ def _health_path(path: str) -> str:
 
 @check("LLM015")
 def probe_path_not_health_endpoint(ctx: Context) -> Iterator[Finding]:
-    for s in ctx.inference_servers():
+    return once(_probe_path_not_health_endpoint(ctx))
+
+
+def _probe_path_not_health_endpoint(ctx: Context) -> Iterator[Finding]:
+    for s in merged_first_last(ctx.inference_servers()):
         fw = s.framework
         if fw is None:
             continue
@@ -189,15 +211,14 @@ def probe_path_not_health_endpoint(ctx: Context) -> Iterator[Finding]:
                 continue
             right = allowed[0]
             served = path in {_health_path(p) for p in fw.other_paths}
-            what = "serves it, but not as a health check" if served else "does not serve it (404)"
-            msg = (
-                f"{kind} requests {raw!r}: {fw.title} {what}; its health endpoint is {right!r}, so the probe "
-                f"{'restarts a healthy server' if kind == 'livenessProbe' else 'never lets the pod become Ready'}"
-            )
-            at = (*c.path, kind, "httpGet", "path") if "path" in h else (*c.path, kind, "httpGet")
+            what = "serves, but not as a health check" if served else "does not serve (404)"
+            outcome = "restarts a healthy server" if kind == "livenessProbe" else "never passes"
+            msg = f"{kind} of {display_name(s)} requests {raw!r}, which {fw.title} {what}: it {outcome}; use {right}"
+            obj, where = at(c, kind, "httpGet", "path") if "path" in h else at(c, kind, "httpGet")
+            hobj, hpath = at(c, kind, "httpGet")
             fix = make_fix(
                 "safe",
                 f"use {right} for the {kind}",
-                SetValue(c.obj.target, (*c.path, kind, "httpGet", "path"), right),
+                SetValue(hobj.target, (*hpath, "path"), right),
             )
-            yield ctx.finding("LLM015", c.obj, at, msg, container=c, fix=fix)
+            yield ctx.finding("LLM015", obj, where, msg, container=c, fix=fix)
