@@ -33,7 +33,17 @@ from llmlint.helm import render as engine
 from llmlint.helm.lines import line_map
 from llmlint.manifest.loader import Document, Loaded, SourceText, iter_documents, load, read_file
 from llmlint.manifest.positions import locate
-from llmlint.model import Finding, Fix, InputError, ObjectRef, Path, ReplaceInString, SetValue, Target
+from llmlint.model import (
+    AddDocument,
+    Finding,
+    Fix,
+    InputError,
+    ObjectRef,
+    Path,
+    ReplaceInString,
+    SetValue,
+    Target,
+)
 from llmlint.sources.files import display_name
 
 _MARK = re.compile(r"zzllm(\d+)zz")
@@ -417,7 +427,30 @@ def _place(f: Finding, session: ChartSession, key: str, ld: Loaded) -> None:
                 f.suppressed = True
     if f.fix is not None:
         moved = _moved_fix(f, f.fix, session, key, hit)
+        if moved is not None and (hit is None or hit.file is None):
+            _point_at_edited_key(f, moved, session)
         f.fix = moved if moved is not None else _template_fix(f.fix, session, key, ld)
+
+
+def _point_at_edited_key(f: Finding, fix: Fix, session: ChartSession) -> None:
+    """A finding whose fix edits one values key is about that value: point at it."""
+    keys = {(e.target.source, tuple(e.path)) for e in fix.edits if isinstance(e, SetValue)}
+    if len(keys) != 1:
+        return
+    name, key = next(iter(keys))
+    vf = next((v for v in session.values_files if v.name == name), None)
+    doc = _values_doc(vf) if vf is not None else None
+    loc = locate(doc, key) if doc is not None else None
+    if vf is None or loc is None or loc.depth != len(key):
+        return
+    f.file = vf.name
+    f.line, f.column = loc.line_col(use_key=False)
+    f.message = f"{f.message} (values key {_label(key)})"
+    line_text = _line(vf.source.text, f.line)
+    for m in _IGNORE.finditer(line_text or ""):
+        ids = {s.strip().upper() for s in m.group(1).split(",")}
+        if "ALL" in ids or f.rule in ids:
+            f.suppressed = True
 
 
 def _edits_node(fix: Fix, target: Target, path: Path) -> bool:
@@ -465,6 +498,8 @@ def _moved_fix(f: Finding, fix: Fix, session: ChartSession, key: str, hit: Origi
             if len(origins) != 1 or origins[0].start != 0 or isinstance(e.value, dict | list):
                 return None
             o, new_value = origins[0], e.value
+            if isinstance(new_value, str):  # "0.90" in a quoted argument: the values key stays a number
+                new_value = _typed_like(o.value, new_value)
             real = _node(session.rendered[key], e.target.doc_index, path)
             if not isinstance(real, yaml.ScalarNode) or o.end != len(real.value):
                 return None
@@ -547,8 +582,8 @@ def _template_fix(fix: Fix, session: ChartSession, key: str, ld: Loaded) -> Fix 
     from llmlint.fixes.patch import EditError
     from llmlint.fixes.text import Splice, splice_text, splices, verify
 
-    if any(e.target.source != ld.source.name for e in fix.edits):
-        return None
+    if any(e.target.source != ld.source.name or isinstance(e, AddDocument) for e in fix.edits):
+        return None  # a new object's names and labels are the render's, not the template's
     docs = {d.index: d for d in ld.documents}
     try:
         parts = splices(ld.source, docs, fix)
@@ -566,8 +601,8 @@ def _template_fix(fix: Fix, session: ChartSession, key: str, ld: Loaded) -> Fix 
         if part.end > part.start and not mapper.plain_between(part.start, part.end):
             return None
         moved.append(Splice(a, b, part.text, part.depth, part.order))
-    if not moved:
-        return None
+    if not moved or any(session.options.release in p.text for p in moved):
+        return None  # the inserted text holds rendered names: the template would lose its templating
     after = splice_text(template, moved)
     name = session.shown(key)
     return Fix(

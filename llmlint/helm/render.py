@@ -54,7 +54,11 @@ def _failure(exc: Exception) -> RenderFailed:
     m = _AT.search(text)
     if m is None:
         return RenderFailed(text, None, None, None)
-    return RenderFailed(text, m.group(1), int(m.group(2)), int(m.group(3)) if m.group(3) else None)
+    # the place goes to the error's file and line; the message keeps what went wrong
+    rest = text[: m.start()] + text[m.end() :]
+    rest = re.sub(r"^\s*(?:template:|(?:execution|parse) error at)?\s*\)?:?\s*", "", rest)
+    rest = re.sub(r'^executing "[^"]*" at ', "", rest).strip()
+    return RenderFailed(rest or text, m.group(1), int(m.group(2)), int(m.group(3)) if m.group(3) else None)
 
 
 def render(chart_dir: str, values: dict[str, Any], release: str, namespace: str) -> dict[str, str]:
