@@ -30,7 +30,7 @@ import yaml
 
 from llmlint.helm import OPTIONS, HelmOptions
 from llmlint.helm import render as engine
-from llmlint.helm.lines import line_map
+from llmlint.helm.lines import classify, line_map, matches
 from llmlint.manifest.loader import Document, Loaded, SourceText, iter_documents, load, read_file
 from llmlint.manifest.positions import locate
 from llmlint.model import (
@@ -261,7 +261,11 @@ def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loade
             errors.append(InputError(None, None, str(exc)))
     if errors:
         return [], errors
+    values = session._defaults()
+    _merge(values, session.user_values())
     for dep in engine.missing_dependencies(chart_dir):
+        if not _enabled(dep, chart_yaml, values):
+            continue  # its condition is false: the render is whole without it (as the release would be)
         errors.append(
             InputError(
                 display_name(chart_yaml, cwd),
@@ -271,6 +275,20 @@ def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loade
             )
         )
     return _rendered(session, None, prefilter, errors)
+
+
+def _enabled(dep: dict[str, Any], chart_yaml: str, values: dict[str, Any]) -> bool:
+    """Helm's rule: the first path of the dependency's ``condition`` that holds a boolean decides."""
+    meta = _yaml_mapping(_read(chart_yaml))
+    for d in meta.get("dependencies") or []:
+        if isinstance(d, dict) and d.get("name") == dep.get("name") and d.get("condition"):
+            for cond in str(d["condition"]).split(","):
+                node: Any = values
+                for step in cond.strip().split("."):
+                    node = node.get(step) if isinstance(node, dict) else None
+                if isinstance(node, bool):
+                    return node
+    return True
 
 
 def _rendered(
@@ -300,15 +318,21 @@ def _rendered(
             InputError(where, exc.line, f"Helm could not render the chart: {exc}", exc.column),
         ]
     out: list[Loaded] = []
+    seen: set[tuple[str | None, int | None, str]] = set()
     for key, text in sorted(session.rendered.items()):
         if key.endswith(NOT_MANIFESTS) or not text.strip():
             continue
         src = SourceText(session.shown(key), None, text)
         ld = _as_chart_loaded(load(src, prefilter=prefilter), session, key)
+        unique = []
         for e in ld.errors:
             _relocate_error(e, session, key)
+            if (e.file, e.line, e.message) not in seen:  # one template line written for many objects
+                seen.add((e.file, e.line, e.message))
+                unique.append(e)
+        ld.errors = unique
         out.append(ld)
-        errors.extend(ld.errors)
+        errors.extend(unique)
     return [*out, *values], errors
 
 
@@ -637,20 +661,29 @@ class _OffsetMap:
 
     def offset(self, off: int) -> int | None:
         i, col = self._line(off)
-        if col == 0 and i > 0:  # the start of a line is just after the end of the one before
-            before = self._end_offset(i - 1)
-            if before is not None:
-                return before + 1
+        if col == 0 and i > 0:
+            # between two lines: both written by consecutive template lines (so no if/range/end lies
+            # between them), or after the template's last line that writes anything
+            t = self.session.line_of(self.key, i)
+            before = self._offset(i - 1, len(self.r_lines[i - 1]))
+            if not t or before is None:
+                return None
+            rest_blank = all(not x.strip() for x in self.r_lines[i:])
+            if rest_blank:
+                if any(x.strip() for x in self.t_lines[t:]):
+                    return None
+            elif self.session.line_of(self.key, i + 1) != t + 1 or self._offset(i, 0) is None:
+                return None
+            return before + 1
         return self._offset(i, col)
-
-    def _end_offset(self, i: int) -> int | None:
-        return self._offset(i, len(self.r_lines[i]))
 
     def _offset(self, i: int, col: int) -> int | None:
         t = self.session.line_of(self.key, i + 1)
         if not t or t not in self.once:
             return None
         r, tl = self.r_lines[i], self.t_lines[t - 1]
+        if not matches(classify(tl), r):
+            return None  # the template line does not write this line itself (an include, a loop)
         if r == tl:
             return self.t_starts[t - 1] + col
         action = tl.find("{{")

@@ -40,7 +40,7 @@ def classify(line: str) -> TemplateLine:
     return TemplateLine(text, False, True, re.compile(body + r"\s*$"))
 
 
-def _matches(t: TemplateLine, r: str) -> bool:
+def matches(t: TemplateLine, r: str) -> bool:
     if t.literal:
         return bool(t.text) and t.text == r
     return t.pattern is not None and bool(r.strip()) and t.pattern.match(r) is not None
@@ -60,12 +60,12 @@ def line_map(template: str, rendered: str) -> list[int]:
             r = rl[i]
             for j in range(m - 1, -1, -1):
                 best = below[j] if below[j] > row[j + 1] else row[j + 1]
-                if _matches(tl[j], r) and below[j + 1] + 1 > best:
+                if matches(tl[j], r) and below[j + 1] + 1 > best:
                     best = below[j + 1] + 1
                 row[j] = best
         i = j = 0
         while i < n and j < m:
-            if _matches(tl[j], rl[i]) and dp[i][j] == dp[i + 1][j + 1] + 1:
+            if matches(tl[j], rl[i]) and dp[i][j] == dp[i + 1][j + 1] + 1:
                 out[i] = j + 1
                 i += 1
                 j += 1
@@ -77,7 +77,7 @@ def line_map(template: str, rendered: str) -> list[int]:
         j = 0
         for i, r in enumerate(rl):
             for k in range(j, m):
-                if _matches(tl[k], r):
+                if matches(tl[k], r):
                     out[i], j = k + 1, k + 1
                     break
     # unmatched lines: a loop body written again, or the output of an include/toYaml action
@@ -89,7 +89,7 @@ def line_map(template: str, rendered: str) -> list[int]:
         if not rl[i].strip():
             continue
         nxt = next((out[k] for k in range(i + 1, n) if out[k]), m + 1)
-        repeated = [k + 1 for k in range(m) if _matches(tl[k], rl[i]) and k + 1 <= prev]
+        repeated = [k + 1 for k in range(m) if matches(tl[k], rl[i]) and k + 1 <= prev]
         if repeated:
             out[i] = repeated[-1]
             continue
