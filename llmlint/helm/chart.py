@@ -56,9 +56,16 @@ class ValuesFile:
     name: str  # as shown
     path: str
     source: SourceText
-    data: dict[str, Any]
+    parsed: dict[str, Any] | None = None  # read when first needed (a chart's own file: Helm reads it)
     prefix: Path = ()  # where its keys sit in the parent chart's values (a subchart's own values.yaml)
     user: bool = False  # given with --values
+    edited: bool = False  # changed by a fix: handed to Helm over the chart's own copy
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self.parsed is None:
+            self.parsed = _yaml_mapping(self.source.text)
+        return self.parsed
 
 
 @dataclass(eq=False)
@@ -104,6 +111,8 @@ class ChartSession:
     _marks: dict[int, tuple[Path, Any]] = field(default_factory=dict)
     _maps: dict[str, list[int]] = field(default_factory=dict)
     _templates: dict[str, str] = field(default_factory=dict)
+    _chart: engine.Chart | None = None
+    _values_loaded: list[Loaded] | None = None
 
     # ---- reading ---------------------------------------------------------------------------------
 
@@ -120,6 +129,8 @@ class ChartSession:
         ``--values`` files, then ``--set``; the chart's defaults under them are Helm's."""
         merged: dict[str, Any] = {}
         for vf in self.values_files:
+            if not (vf.user or vf.edited or (texts and vf.name in texts)):
+                continue  # the chart's own values: Helm applies them
             data = vf.data
             if texts and vf.name in texts:
                 data = _yaml_mapping(texts[vf.name])
@@ -130,8 +141,22 @@ class ChartSession:
         _merge(merged, copy.deepcopy(self.set_data))
         return merged
 
-    def render(self, values: dict[str, Any]) -> dict[str, str]:
-        return engine.render(self.chart_dir, values, self.options.release, self.options.namespace)
+    def chart(self) -> engine.Chart:
+        if self._chart is None:
+            self._chart = engine.Chart(self.chart_dir)
+        return self._chart
+
+    def render(self, values: dict[str, Any], validate: bool = True) -> dict[str, str]:
+        return self.chart().render(values, self.options.release, self.options.namespace, validate)
+
+    def values_loaded(self) -> list[Loaded]:
+        """The values files as sources (for fixes to edit), built when a finding needs them."""
+        if self._values_loaded is None:
+            self._values_loaded = []
+            for vf in self.values_files:
+                doc = Document(vf.source, 0, 0, len(vf.source.text), 0, None, data=vf.data, parsed=True)
+                self._values_loaded.append(ChartLoaded(vf.source, [doc], [], chart=self, template=None))
+        return self._values_loaded
 
     # ---- where a rendered line comes from -----------------------------------------------------------
 
@@ -165,7 +190,7 @@ class ChartSession:
             self._marks = {}
             marked = self._mark(full, (), kinds)
             try:
-                self._marked = self.render(marked)
+                self._marked = self.render(marked, validate=False)  # markers are strings, not the schema's
                 break
             except (engine.RenderFailed, engine.EngineMissing):
                 continue  # a template computes with a number: mark strings only, then give up
@@ -261,40 +286,39 @@ def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loade
             errors.append(InputError(None, None, str(exc)))
     if errors:
         return [], errors
-    values = session._defaults()
-    _merge(values, session.user_values())
-    for dep in engine.missing_dependencies(chart_dir):
-        if not _enabled(dep, chart_yaml, values):
+    try:
+        missing = session.chart().missing_dependencies()
+    except engine.RenderFailed as exc:
+        return [], [InputError(display_name(chart_yaml, cwd), exc.line, f"Helm cannot load the chart: {exc}")]
+    values = _merge(session.chart().default_values(), session.user_values()) if missing else {}
+    for dep in missing:
+        if not _enabled(dep, values):
             continue  # its condition is false: the render is whole without it (as the release would be)
         errors.append(
             InputError(
                 display_name(chart_yaml, cwd),
                 _line_of_text(chart_yaml, f"name: {dep.get('name')}"),
-                f"dependency {dep.get('name')!r} {dep.get('version') or ''} is {dep.get('status')} in charts/ "
+                f"dependency {dep.get('name')!r} {dep.get('version') or ''} is missing in charts/ "
                 f"(not fetched): run `helm dependency build {name}`",
             )
         )
     return _rendered(session, None, prefilter, errors)
 
 
-def _enabled(dep: dict[str, Any], chart_yaml: str, values: dict[str, Any]) -> bool:
+def _enabled(dep: dict[str, Any], values: dict[str, Any]) -> bool:
     """Helm's rule: the first path of the dependency's ``condition`` that holds a boolean decides."""
-    meta = _yaml_mapping(_read(chart_yaml))
-    for d in meta.get("dependencies") or []:
-        if isinstance(d, dict) and d.get("name") == dep.get("name") and d.get("condition"):
-            for cond in str(d["condition"]).split(","):
-                node: Any = values
-                for step in cond.strip().split("."):
-                    node = node.get(step) if isinstance(node, dict) else None
-                if isinstance(node, bool):
-                    return node
+    for cond in str(dep.get("condition") or "").split(","):
+        node: Any = values
+        for step in cond.strip().split("."):
+            node = node.get(step) if isinstance(node, dict) else None
+        if isinstance(node, bool):
+            return node
     return True
 
 
 def _rendered(
     session: ChartSession, texts: dict[str, str] | None, prefilter: bool, errors: list[InputError]
 ) -> tuple[list[Loaded], list[InputError]]:
-    values: list[Loaded] = []
     for vf in session.values_files:
         if texts and vf.name in texts:
             src = SourceText(
@@ -307,13 +331,12 @@ def _rendered(
                 vf.source.raw,
                 vf.source.mode,
             )
-            vf.source, vf.data = src, _yaml_mapping(src.text)
-        values.append(_as_chart_loaded(load(vf.source, prefilter=False), session, None))
+            vf.source, vf.parsed, vf.edited = src, None, True
     try:
         session.rendered = session.render(session.user_values())
     except engine.RenderFailed as exc:
         where = session.shown(exc.template) if exc.template else session.name
-        return values, [
+        return [], [
             *errors,
             InputError(where, exc.line, f"Helm could not render the chart: {exc}", exc.column),
         ]
@@ -333,7 +356,7 @@ def _rendered(
         ld.errors = unique
         out.append(ld)
         errors.extend(unique)
-    return [*out, *values], errors
+    return out, errors
 
 
 def _as_chart_loaded(ld: Loaded, session: ChartSession, key: str | None) -> ChartLoaded:
@@ -373,8 +396,10 @@ def _values_file(
     if isinstance(src, InputError):
         errors.append(src)
         return None
+    if not user:
+        return ValuesFile(name, path, src, None, prefix, user)  # Helm reads it; we parse it if need be
     try:
-        data = yaml.safe_load(src.text)
+        data = yaml.load(src.text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         errors.append(InputError(name, mark.line + 1 if mark else None, f"invalid values file: {exc}"))
@@ -390,6 +415,14 @@ def _values_file(
 
 def relocate(findings: list[Finding], errors: list[InputError], loaded: list[Loaded]) -> None:
     rendered = {ld.source.name: ld for ld in loaded if isinstance(ld, ChartLoaded) and ld.template}
+    names = {ld.source.name for ld in loaded}
+    for f in findings:
+        ld = rendered.get(f.target.source)
+        if ld is not None and ld.chart is not None:
+            for v in ld.chart.values_loaded():  # fixes edit them: the fixer reads them from the scan
+                if v.source.name not in names:
+                    names.add(v.source.name)
+                    loaded.append(v)
     for f in findings:
         ld = rendered.get(f.target.source)
         if ld is None or ld.chart is None or ld.template is None:
@@ -734,6 +767,7 @@ def refresh(loaded: list[Loaded]) -> list[Loaded]:
         if not texts:
             continue
         new = ChartSession(session.chart_dir, session.name, session.options, session.cwd)
+        new._chart = session._chart  # the templates are the same: only values changed
         new.values_files = [copy.copy(vf) for vf in session.values_files]
         new.set_data = session.set_data
         fresh, errs = _rendered(new, texts, True, [])
@@ -770,7 +804,7 @@ def _line_of_text(path: str, needle: str) -> int | None:
 
 def _yaml_mapping(text: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
         return {}
     return data if isinstance(data, dict) else {}
