@@ -288,3 +288,51 @@ def test_a_plain_scan_never_imports_helm(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert proc.stdout.decode().split() == ["False", "False"], proc.stderr.decode()
+
+
+def test_a_template_fix_is_not_offered_where_the_template_does_not_write_the_lines(tmp_path: Path) -> None:
+    chart = _chart(tmp_path, "vllm")
+    tpl = chart / "templates" / "deployment.yaml"
+    text = tpl.read_text(encoding="utf-8")
+    block = text[text.index("          resources:\n") :]
+    tpl.write_text(
+        text.replace(
+            block, "          resources:\n            {{- toYaml .Values.resources | nindent 12 }}\n"
+        ),
+        encoding="utf-8",
+    )
+    values = chart / "values.yaml"
+    values.write_text(
+        values.read_text(encoding="utf-8") + "resources:\n  limits:\n    nvidia.com/gpu: 1\n",
+        encoding="utf-8",
+    )
+    _, report = scan_json("vllm", "--select", "LLM001", cwd=tmp_path)
+    f = _one(report, "LLM001")
+    assert (f["file"], f["line"]) == ("vllm/templates/deployment.yaml", 27)
+    assert f["fix"] is None  # the startupProbe would go after lines written by toYaml: no diff is offered
+
+
+def test_schema_refusal_points_at_the_values_line(tmp_path: Path) -> None:
+    chart = _chart(tmp_path, "vllm")
+    write(
+        chart,
+        "values.schema.json",
+        '{"type": "object", "properties": {"engine": {"type": "object", "properties": '
+        '{"gpuMemoryUtilization": {"type": "number", "maximum": 0.95}}}}}\n',
+    )
+    code, report = scan_json("vllm", cwd=tmp_path)
+    assert code == 2
+    [e] = report["errors"]
+    assert (e["file"], e["line"]) == ("vllm/values.yaml", 10)
+    assert "values.schema.json" in e["message"]
+
+
+def test_a_missing_dependency_that_its_condition_turns_off_is_not_needed(tmp_path: Path) -> None:
+    chart = _chart(tmp_path, "missing-dep")
+    meta = chart / "Chart.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "    condition: redis.enabled\n", encoding="utf-8")
+    write(chart, "values.yaml", "port: 8000\nredis:\n  enabled: false\n")
+    code, report = scan_json("missing-dep", cwd=tmp_path)
+    assert code == 0 and report["errors"] == []
+    code, report = scan_json("missing-dep", "--set", "redis.enabled=true", cwd=tmp_path)
+    assert code == 2 and "'redis'" in report["errors"][0]["message"]

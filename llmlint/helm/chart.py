@@ -336,6 +336,13 @@ def _rendered(
         session.rendered = session.render(session.user_values())
     except engine.RenderFailed as exc:
         where = session.shown(exc.template) if exc.template else session.name
+        at = _schema_place(session, str(exc)) if exc.template is None else None
+        if at is not None:  # values.schema.json refused a value: point at the values line that sets it
+            where, line, column = at
+            return [], [
+                *errors,
+                InputError(where, line, f"values do not match values.schema.json: {exc}", column),
+            ]
         return [], [
             *errors,
             InputError(where, exc.line, f"Helm could not render the chart: {exc}", exc.column),
@@ -357,6 +364,25 @@ def _rendered(
         out.append(ld)
         errors.extend(unique)
     return out, errors
+
+
+_SCHEMA_AT = re.compile(r"at '(/[^']*)'")
+
+
+def _schema_place(session: ChartSession, message: str) -> tuple[str, int, int] | None:
+    m = _SCHEMA_AT.search(message)
+    if m is None:
+        return None
+    full: Path = tuple(int(p) if p.isdigit() else p for p in m.group(1).strip("/").split("/"))
+    vf, key = session._source_of(full)
+    if vf is None:
+        return None
+    doc = _values_doc(vf)
+    loc = locate(doc, key) if doc is not None else None
+    if loc is None or loc.depth != len(key):
+        return None
+    line, column = loc.line_col(use_key=False)
+    return vf.name, line, column
 
 
 def _as_chart_loaded(ld: Loaded, session: ChartSession, key: str | None) -> ChartLoaded:
