@@ -264,6 +264,8 @@ def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loade
     session = ChartSession(chart_dir, name, OPTIONS, cwd)
     chart_yaml = os.path.join(chart_dir, "Chart.yaml")
     errors: list[InputError] = []
+    if not _renders_anything(chart_dir):
+        return [], []  # Chart.yaml and values only (a library chart, a stub): nothing is deployed from it
     if not engine.available():
         why = "Helm chart: rendering it needs Helm's engine"
         try:
@@ -303,6 +305,14 @@ def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loade
             )
         )
     return _rendered(session, None, prefilter, errors)
+
+
+def _renders_anything(chart_dir: str) -> bool:
+    for sub in ("templates", "charts"):
+        d = os.path.join(chart_dir, sub)
+        if os.path.isdir(d) and any(True for _ in os.scandir(d)):
+            return True
+    return False
 
 
 def _enabled(dep: dict[str, Any], values: dict[str, Any]) -> bool:
