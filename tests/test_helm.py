@@ -336,3 +336,29 @@ def test_a_missing_dependency_that_its_condition_turns_off_is_not_needed(tmp_pat
     assert code == 0 and report["errors"] == []
     code, report = scan_json("missing-dep", "--set", "redis.enabled=true", cwd=tmp_path)
     assert code == 2 and "'redis'" in report["errors"][0]["message"]
+
+
+def test_json_patch_on_the_rendered_object_equals_the_render_after_the_values_fix(tmp_path: Path) -> None:
+    import jsonpatch
+    import yaml
+
+    from llmlint.helm.render import render
+
+    chart = _chart(tmp_path, "vllm")
+
+    def deployment() -> Any:
+        text = render(str(chart), {}, "release-name", "default")["vllm/templates/deployment.yaml"]
+        return yaml.safe_load(text)
+
+    _, report = scan_json("vllm", "--select", "LLM003", cwd=tmp_path)
+    ops = _one(report, "LLM003")["fix"]["json_patch"]
+    assert ops == [
+        {
+            "op": "replace",
+            "path": "/spec/template/spec/containers/0/args/1",
+            "value": "--gpu-memory-utilization=0.9",
+        }
+    ]
+    patched = jsonpatch.apply_patch(deployment(), ops)
+    cli("scan", "vllm", "--select", "LLM003", "--fix", cwd=tmp_path)
+    assert deployment() == patched

@@ -522,7 +522,31 @@ def _place(f: Finding, session: ChartSession, key: str, ld: Loaded) -> None:
         moved = _moved_fix(f, f.fix, session, key, hit)
         if moved is not None and (hit is None or hit.file is None):
             _point_at_edited_key(f, moved, session)
-        f.fix = moved if moved is not None else _template_fix(f.fix, session, key, ld)
+        new = moved if moved is not None else _template_fix(f.fix, session, key, ld)
+        if new is not None and new.json_patch is None:
+            new.json_patch = _object_patch(f, f.fix, ld)
+        f.fix = new
+
+
+def _object_patch(f: Finding, fix: Fix, ld: Loaded) -> list[dict[str, Any]] | None:
+    """RFC 6902 operations against the rendered object: what the chart renders once the fix is in."""
+    from llmlint.fixes.patch import EditError, json_patch
+
+    doc = next((d for d in ld.documents if d.index == f.target.doc_index), None)
+    obj: Any = doc.data if doc is not None else None
+    for step in f.target.prefix:  # an object inside a List: ("items", 3)
+        if isinstance(obj, dict):
+            obj = obj.get(step)
+        elif isinstance(obj, list) and isinstance(step, int) and 0 <= step < len(obj):
+            obj = obj[step]
+        else:
+            obj = None
+    if not isinstance(obj, dict) or any(e.target != f.target for e in fix.edits):
+        return None
+    try:
+        return json_patch(obj, [e for e in fix.edits if not isinstance(e, AddDocument)])
+    except EditError:
+        return None
 
 
 def _point_at_edited_key(f: Finding, fix: Fix, session: ChartSession) -> None:
@@ -608,18 +632,24 @@ def _moved_fix(f: Finding, fix: Fix, session: ChartSession, key: str, hit: Origi
             return None  # from --set: nothing in a file to edit
         target = Target(o.file.name, 0, (), ObjectRef(None, None, None, None))
         edits.append(SetValue(target, o.key, new_value))
-    if not edits or not _lands(session, fix, edits, key):
+    ops = _lands(session, fix, edits, key) if edits else None
+    if ops is None:
         return None
     where = ", ".join(sorted({f"{e.target.source}: {_label(e.path)}" for e in edits}))
-    return Fix(fix.safety, f"{fix.description} ({where})", list(edits), redact=list(fix.redact))
+    moved = Fix(fix.safety, f"{fix.description} ({where})", list(edits), redact=list(fix.redact))
+    moved.json_patch = ops  # against the rendered object: what the chart renders once the values change
+    return moved
 
 
 def _label(path: Path) -> str:
     return Origin(None, path, path, None, 0, 0).label()
 
 
-def _lands(session: ChartSession, fix: Fix, edits: list[SetValue], key: str) -> bool:
-    """Render again with the edited values: does every edited node now read as the fix wanted?"""
+def _lands(session: ChartSession, fix: Fix, edits: list[SetValue], key: str) -> list[dict[str, Any]] | None:
+    """Render again with the edited values: does every edited node now read as the fix wanted? The
+    RFC 6902 operations that turn the rendered object into the new render (None: it does not land)."""
+    from llmlint.fixes.patch import pointer
+
     by_name = {vf.name: vf for vf in session.values_files}
     texts: dict[str, Any] = {}
     for e in edits:
@@ -636,23 +666,26 @@ def _lands(session: ChartSession, fix: Fix, edits: list[SetValue], key: str) -> 
     try:
         again = session.render(merged)
     except engine.RenderFailed:
-        return False
+        return None
+    ops: list[dict[str, Any]] = []
     for wanted in fix.edits:
         assert isinstance(wanted, SetValue | ReplaceInString)
         path = (*wanted.target.prefix, *wanted.path)
         node = _node(again.get(key, ""), wanted.target.doc_index, path)
         if not isinstance(node, yaml.ScalarNode):
-            return False
+            return None
         if isinstance(wanted, SetValue):
             want = _go_string(wanted.value)
         else:
             old = _node(session.rendered[key], wanted.target.doc_index, path)
             if not isinstance(old, yaml.ScalarNode):
-                return False
+                return None
             want = old.value[: wanted.start] + wanted.new + old.value[wanted.end :]
         if not _same(node.value, want):
-            return False
-    return True
+            return None
+        value = yaml.load(yaml.serialize(node), Loader=yaml.CSafeLoader)
+        ops.append({"op": "replace", "path": pointer(wanted.path), "value": value})
+    return ops
 
 
 _NUMBER = re.compile(r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
