@@ -339,7 +339,7 @@ def test_a_missing_dependency_that_its_condition_turns_off_is_not_needed(tmp_pat
 
 
 def test_json_patch_on_the_rendered_object_equals_the_render_after_the_values_fix(tmp_path: Path) -> None:
-    import jsonpatch
+    import jsonpatch  # type: ignore[import-untyped]
     import yaml
 
     from llmlint.helm.render import render
