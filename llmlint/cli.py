@@ -148,10 +148,10 @@ def helm_options(fn: Any) -> Any:
 
     def store(attr: str) -> Any:
         def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
-            from llmlint.helm import OPTIONS
+            from llmlint.helm import OPTIONS, HelmOptions
 
-            if value:
-                setattr(OPTIONS, attr, list(value) if isinstance(value, tuple) else value)
+            default = getattr(HelmOptions(), attr)  # every scan starts from helm template's defaults
+            setattr(OPTIONS, attr, list(value) if isinstance(value, tuple) else (value or default))
 
         return callback
 

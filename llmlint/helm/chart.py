@@ -30,10 +30,20 @@ import yaml
 
 from llmlint.helm import OPTIONS, HelmOptions
 from llmlint.helm import render as engine
-from llmlint.helm.lines import line_map
+from llmlint.helm.lines import classify, line_map, matches
 from llmlint.manifest.loader import Document, Loaded, SourceText, iter_documents, load, read_file
 from llmlint.manifest.positions import locate
-from llmlint.model import Finding, Fix, InputError, ObjectRef, Path, ReplaceInString, SetValue, Target
+from llmlint.model import (
+    AddDocument,
+    Finding,
+    Fix,
+    InputError,
+    ObjectRef,
+    Path,
+    ReplaceInString,
+    SetValue,
+    Target,
+)
 from llmlint.sources.files import display_name
 
 _MARK = re.compile(r"zzllm(\d+)zz")
@@ -46,9 +56,16 @@ class ValuesFile:
     name: str  # as shown
     path: str
     source: SourceText
-    data: dict[str, Any]
+    parsed: dict[str, Any] | None = None  # read when first needed (a chart's own file: Helm reads it)
     prefix: Path = ()  # where its keys sit in the parent chart's values (a subchart's own values.yaml)
     user: bool = False  # given with --values
+    edited: bool = False  # changed by a fix: handed to Helm over the chart's own copy
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self.parsed is None:
+            self.parsed = _yaml_mapping(self.source.text)
+        return self.parsed
 
 
 @dataclass(eq=False)
@@ -94,6 +111,8 @@ class ChartSession:
     _marks: dict[int, tuple[Path, Any]] = field(default_factory=dict)
     _maps: dict[str, list[int]] = field(default_factory=dict)
     _templates: dict[str, str] = field(default_factory=dict)
+    _chart: engine.Chart | None = None
+    _values_loaded: list[Loaded] | None = None
 
     # ---- reading ---------------------------------------------------------------------------------
 
@@ -110,6 +129,8 @@ class ChartSession:
         ``--values`` files, then ``--set``; the chart's defaults under them are Helm's."""
         merged: dict[str, Any] = {}
         for vf in self.values_files:
+            if not (vf.user or vf.edited or (texts and vf.name in texts)):
+                continue  # the chart's own values: Helm applies them
             data = vf.data
             if texts and vf.name in texts:
                 data = _yaml_mapping(texts[vf.name])
@@ -120,8 +141,22 @@ class ChartSession:
         _merge(merged, copy.deepcopy(self.set_data))
         return merged
 
-    def render(self, values: dict[str, Any]) -> dict[str, str]:
-        return engine.render(self.chart_dir, values, self.options.release, self.options.namespace)
+    def chart(self) -> engine.Chart:
+        if self._chart is None:
+            self._chart = engine.Chart(self.chart_dir)
+        return self._chart
+
+    def render(self, values: dict[str, Any], validate: bool = True) -> dict[str, str]:
+        return self.chart().render(values, self.options.release, self.options.namespace, validate)
+
+    def values_loaded(self) -> list[Loaded]:
+        """The values files as sources (for fixes to edit), built when a finding needs them."""
+        if self._values_loaded is None:
+            self._values_loaded = []
+            for vf in self.values_files:
+                doc = Document(vf.source, 0, 0, len(vf.source.text), 0, None, data=vf.data, parsed=True)
+                self._values_loaded.append(ChartLoaded(vf.source, [doc], [], chart=self, template=None))
+        return self._values_loaded
 
     # ---- where a rendered line comes from -----------------------------------------------------------
 
@@ -155,7 +190,7 @@ class ChartSession:
             self._marks = {}
             marked = self._mark(full, (), kinds)
             try:
-                self._marked = self.render(marked)
+                self._marked = self.render(marked, validate=False)  # markers are strings, not the schema's
                 break
             except (engine.RenderFailed, engine.EngineMissing):
                 continue  # a template computes with a number: mark strings only, then give up
@@ -229,6 +264,8 @@ def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loade
     session = ChartSession(chart_dir, name, OPTIONS, cwd)
     chart_yaml = os.path.join(chart_dir, "Chart.yaml")
     errors: list[InputError] = []
+    if not _renders_anything(chart_dir):
+        return [], []  # Chart.yaml and values only (a library chart, a stub): nothing is deployed from it
     if not engine.available():
         why = "Helm chart: rendering it needs Helm's engine"
         try:
@@ -251,22 +288,47 @@ def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loade
             errors.append(InputError(None, None, str(exc)))
     if errors:
         return [], errors
-    for dep in engine.missing_dependencies(chart_dir):
+    try:
+        missing = session.chart().missing_dependencies()
+    except engine.RenderFailed as exc:
+        return [], [InputError(display_name(chart_yaml, cwd), exc.line, f"Helm cannot load the chart: {exc}")]
+    values = _merge(session.chart().default_values(), session.user_values()) if missing else {}
+    for dep in missing:
+        if not _enabled(dep, values):
+            continue  # its condition is false: the render is whole without it (as the release would be)
         errors.append(
             InputError(
                 display_name(chart_yaml, cwd),
                 _line_of_text(chart_yaml, f"name: {dep.get('name')}"),
-                f"dependency {dep.get('name')!r} {dep.get('version') or ''} is {dep.get('status')} in charts/ "
+                f"dependency {dep.get('name')!r} {dep.get('version') or ''} is missing in charts/ "
                 f"(not fetched): run `helm dependency build {name}`",
             )
         )
     return _rendered(session, None, prefilter, errors)
 
 
+def _renders_anything(chart_dir: str) -> bool:
+    for sub in ("templates", "charts"):
+        d = os.path.join(chart_dir, sub)
+        if os.path.isdir(d) and any(True for _ in os.scandir(d)):
+            return True
+    return False
+
+
+def _enabled(dep: dict[str, Any], values: dict[str, Any]) -> bool:
+    """Helm's rule: the first path of the dependency's ``condition`` that holds a boolean decides."""
+    for cond in str(dep.get("condition") or "").split(","):
+        node: Any = values
+        for step in cond.strip().split("."):
+            node = node.get(step) if isinstance(node, dict) else None
+        if isinstance(node, bool):
+            return node
+    return True
+
+
 def _rendered(
     session: ChartSession, texts: dict[str, str] | None, prefilter: bool, errors: list[InputError]
 ) -> tuple[list[Loaded], list[InputError]]:
-    values: list[Loaded] = []
     for vf in session.values_files:
         if texts and vf.name in texts:
             src = SourceText(
@@ -279,27 +341,58 @@ def _rendered(
                 vf.source.raw,
                 vf.source.mode,
             )
-            vf.source, vf.data = src, _yaml_mapping(src.text)
-        values.append(_as_chart_loaded(load(vf.source, prefilter=False), session, None))
+            vf.source, vf.parsed, vf.edited = src, None, True
     try:
         session.rendered = session.render(session.user_values())
     except engine.RenderFailed as exc:
         where = session.shown(exc.template) if exc.template else session.name
-        return values, [
+        at = _schema_place(session, str(exc)) if exc.template is None else None
+        if at is not None:  # values.schema.json refused a value: point at the values line that sets it
+            where, line, column = at
+            return [], [
+                *errors,
+                InputError(where, line, f"values do not match values.schema.json: {exc}", column),
+            ]
+        return [], [
             *errors,
             InputError(where, exc.line, f"Helm could not render the chart: {exc}", exc.column),
         ]
     out: list[Loaded] = []
+    seen: set[tuple[str | None, int | None, str]] = set()
     for key, text in sorted(session.rendered.items()):
         if key.endswith(NOT_MANIFESTS) or not text.strip():
             continue
         src = SourceText(session.shown(key), None, text)
         ld = _as_chart_loaded(load(src, prefilter=prefilter), session, key)
+        unique = []
         for e in ld.errors:
             _relocate_error(e, session, key)
+            if (e.file, e.line, e.message) not in seen:  # one template line written for many objects
+                seen.add((e.file, e.line, e.message))
+                unique.append(e)
+        ld.errors = unique
         out.append(ld)
-        errors.extend(ld.errors)
-    return [*out, *values], errors
+        errors.extend(unique)
+    return out, errors
+
+
+_SCHEMA_AT = re.compile(r"at '(/[^']*)'")
+
+
+def _schema_place(session: ChartSession, message: str) -> tuple[str, int, int] | None:
+    m = _SCHEMA_AT.search(message)
+    if m is None:
+        return None
+    full: Path = tuple(int(p) if p.isdigit() else p for p in m.group(1).strip("/").split("/"))
+    vf, key = session._source_of(full)
+    if vf is None:
+        return None
+    doc = _values_doc(vf)
+    loc = locate(doc, key) if doc is not None else None
+    if loc is None or loc.depth != len(key):
+        return None
+    line, column = loc.line_col(use_key=False)
+    return vf.name, line, column
 
 
 def _as_chart_loaded(ld: Loaded, session: ChartSession, key: str | None) -> ChartLoaded:
@@ -339,8 +432,10 @@ def _values_file(
     if isinstance(src, InputError):
         errors.append(src)
         return None
+    if not user:
+        return ValuesFile(name, path, src, None, prefix, user)  # Helm reads it; we parse it if need be
     try:
-        data = yaml.safe_load(src.text)
+        data = yaml.load(src.text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         errors.append(InputError(name, mark.line + 1 if mark else None, f"invalid values file: {exc}"))
@@ -356,6 +451,14 @@ def _values_file(
 
 def relocate(findings: list[Finding], errors: list[InputError], loaded: list[Loaded]) -> None:
     rendered = {ld.source.name: ld for ld in loaded if isinstance(ld, ChartLoaded) and ld.template}
+    names = {ld.source.name for ld in loaded}
+    for f in findings:
+        ld = rendered.get(f.target.source)
+        if ld is not None and ld.chart is not None:
+            for v in ld.chart.values_loaded():  # fixes edit them: the fixer reads them from the scan
+                if v.source.name not in names:
+                    names.add(v.source.name)
+                    loaded.append(v)
     for f in findings:
         ld = rendered.get(f.target.source)
         if ld is None or ld.chart is None or ld.template is None:
@@ -417,7 +520,54 @@ def _place(f: Finding, session: ChartSession, key: str, ld: Loaded) -> None:
                 f.suppressed = True
     if f.fix is not None:
         moved = _moved_fix(f, f.fix, session, key, hit)
-        f.fix = moved if moved is not None else _template_fix(f.fix, session, key, ld)
+        if moved is not None and (hit is None or hit.file is None):
+            _point_at_edited_key(f, moved, session)
+        new = moved if moved is not None else _template_fix(f.fix, session, key, ld)
+        if new is not None and new.json_patch is None:
+            new.json_patch = _object_patch(f, f.fix, ld)
+        f.fix = new
+
+
+def _object_patch(f: Finding, fix: Fix, ld: Loaded) -> list[dict[str, Any]] | None:
+    """RFC 6902 operations against the rendered object: what the chart renders once the fix is in."""
+    from llmlint.fixes.patch import EditError, json_patch
+
+    doc = next((d for d in ld.documents if d.index == f.target.doc_index), None)
+    obj: Any = doc.data if doc is not None else None
+    for step in f.target.prefix:  # an object inside a List: ("items", 3)
+        if isinstance(obj, dict):
+            obj = obj.get(step)
+        elif isinstance(obj, list) and isinstance(step, int) and 0 <= step < len(obj):
+            obj = obj[step]
+        else:
+            obj = None
+    if not isinstance(obj, dict) or any(e.target != f.target for e in fix.edits):
+        return None
+    try:
+        return json_patch(obj, [e for e in fix.edits if not isinstance(e, AddDocument)])
+    except EditError:
+        return None
+
+
+def _point_at_edited_key(f: Finding, fix: Fix, session: ChartSession) -> None:
+    """A finding whose fix edits one values key is about that value: point at it."""
+    keys = {(e.target.source, tuple(e.path)) for e in fix.edits if isinstance(e, SetValue)}
+    if len(keys) != 1:
+        return
+    name, key = next(iter(keys))
+    vf = next((v for v in session.values_files if v.name == name), None)
+    doc = _values_doc(vf) if vf is not None else None
+    loc = locate(doc, key) if doc is not None else None
+    if vf is None or loc is None or loc.depth != len(key):
+        return
+    f.file = vf.name
+    f.line, f.column = loc.line_col(use_key=False)
+    f.message = f"{f.message} (values key {_label(key)})"
+    line_text = _line(vf.source.text, f.line)
+    for m in _IGNORE.finditer(line_text or ""):
+        ids = {s.strip().upper() for s in m.group(1).split(",")}
+        if "ALL" in ids or f.rule in ids:
+            f.suppressed = True
 
 
 def _edits_node(fix: Fix, target: Target, path: Path) -> bool:
@@ -465,6 +615,8 @@ def _moved_fix(f: Finding, fix: Fix, session: ChartSession, key: str, hit: Origi
             if len(origins) != 1 or origins[0].start != 0 or isinstance(e.value, dict | list):
                 return None
             o, new_value = origins[0], e.value
+            if isinstance(new_value, str):  # "0.90" in a quoted argument: the values key stays a number
+                new_value = _typed_like(o.value, new_value)
             real = _node(session.rendered[key], e.target.doc_index, path)
             if not isinstance(real, yaml.ScalarNode) or o.end != len(real.value):
                 return None
@@ -480,18 +632,24 @@ def _moved_fix(f: Finding, fix: Fix, session: ChartSession, key: str, hit: Origi
             return None  # from --set: nothing in a file to edit
         target = Target(o.file.name, 0, (), ObjectRef(None, None, None, None))
         edits.append(SetValue(target, o.key, new_value))
-    if not edits or not _lands(session, fix, edits, key):
+    ops = _lands(session, fix, edits, key) if edits else None
+    if ops is None:
         return None
     where = ", ".join(sorted({f"{e.target.source}: {_label(e.path)}" for e in edits}))
-    return Fix(fix.safety, f"{fix.description} ({where})", list(edits), redact=list(fix.redact))
+    moved = Fix(fix.safety, f"{fix.description} ({where})", list(edits), redact=list(fix.redact))
+    moved.json_patch = ops  # against the rendered object: what the chart renders once the values change
+    return moved
 
 
 def _label(path: Path) -> str:
     return Origin(None, path, path, None, 0, 0).label()
 
 
-def _lands(session: ChartSession, fix: Fix, edits: list[SetValue], key: str) -> bool:
-    """Render again with the edited values: does every edited node now read as the fix wanted?"""
+def _lands(session: ChartSession, fix: Fix, edits: list[SetValue], key: str) -> list[dict[str, Any]] | None:
+    """Render again with the edited values: does every edited node now read as the fix wanted? The
+    RFC 6902 operations that turn the rendered object into the new render (None: it does not land)."""
+    from llmlint.fixes.patch import pointer
+
     by_name = {vf.name: vf for vf in session.values_files}
     texts: dict[str, Any] = {}
     for e in edits:
@@ -508,23 +666,26 @@ def _lands(session: ChartSession, fix: Fix, edits: list[SetValue], key: str) -> 
     try:
         again = session.render(merged)
     except engine.RenderFailed:
-        return False
+        return None
+    ops: list[dict[str, Any]] = []
     for wanted in fix.edits:
         assert isinstance(wanted, SetValue | ReplaceInString)
         path = (*wanted.target.prefix, *wanted.path)
         node = _node(again.get(key, ""), wanted.target.doc_index, path)
         if not isinstance(node, yaml.ScalarNode):
-            return False
+            return None
         if isinstance(wanted, SetValue):
             want = _go_string(wanted.value)
         else:
             old = _node(session.rendered[key], wanted.target.doc_index, path)
             if not isinstance(old, yaml.ScalarNode):
-                return False
+                return None
             want = old.value[: wanted.start] + wanted.new + old.value[wanted.end :]
         if not _same(node.value, want):
-            return False
-    return True
+            return None
+        value = yaml.load(yaml.serialize(node), Loader=yaml.CSafeLoader)
+        ops.append({"op": "replace", "path": pointer(wanted.path), "value": value})
+    return ops
 
 
 _NUMBER = re.compile(r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
@@ -547,8 +708,8 @@ def _template_fix(fix: Fix, session: ChartSession, key: str, ld: Loaded) -> Fix 
     from llmlint.fixes.patch import EditError
     from llmlint.fixes.text import Splice, splice_text, splices, verify
 
-    if any(e.target.source != ld.source.name for e in fix.edits):
-        return None
+    if any(e.target.source != ld.source.name or isinstance(e, AddDocument) for e in fix.edits):
+        return None  # a new object's names and labels are the render's, not the template's
     docs = {d.index: d for d in ld.documents}
     try:
         parts = splices(ld.source, docs, fix)
@@ -566,8 +727,8 @@ def _template_fix(fix: Fix, session: ChartSession, key: str, ld: Loaded) -> Fix 
         if part.end > part.start and not mapper.plain_between(part.start, part.end):
             return None
         moved.append(Splice(a, b, part.text, part.depth, part.order))
-    if not moved:
-        return None
+    if not moved or any(session.options.release in p.text for p in moved):
+        return None  # the inserted text holds rendered names: the template would lose its templating
     after = splice_text(template, moved)
     name = session.shown(key)
     return Fix(
@@ -602,20 +763,29 @@ class _OffsetMap:
 
     def offset(self, off: int) -> int | None:
         i, col = self._line(off)
-        if col == 0 and i > 0:  # the start of a line is just after the end of the one before
-            before = self._end_offset(i - 1)
-            if before is not None:
-                return before + 1
+        if col == 0 and i > 0:
+            # between two lines: both written by consecutive template lines (so no if/range/end lies
+            # between them), or after the template's last line that writes anything
+            t = self.session.line_of(self.key, i)
+            before = self._offset(i - 1, len(self.r_lines[i - 1]))
+            if not t or before is None:
+                return None
+            rest_blank = all(not x.strip() for x in self.r_lines[i:])
+            if rest_blank:
+                if any(x.strip() for x in self.t_lines[t:]):
+                    return None
+            elif self.session.line_of(self.key, i + 1) != t + 1 or self._offset(i, 0) is None:
+                return None
+            return before + 1
         return self._offset(i, col)
-
-    def _end_offset(self, i: int) -> int | None:
-        return self._offset(i, len(self.r_lines[i]))
 
     def _offset(self, i: int, col: int) -> int | None:
         t = self.session.line_of(self.key, i + 1)
         if not t or t not in self.once:
             return None
         r, tl = self.r_lines[i], self.t_lines[t - 1]
+        if not matches(classify(tl), r):
+            return None  # the template line does not write this line itself (an include, a loop)
         if r == tl:
             return self.t_starts[t - 1] + col
         action = tl.find("{{")
@@ -666,6 +836,7 @@ def refresh(loaded: list[Loaded]) -> list[Loaded]:
         if not texts:
             continue
         new = ChartSession(session.chart_dir, session.name, session.options, session.cwd)
+        new._chart = session._chart  # the templates are the same: only values changed
         new.values_files = [copy.copy(vf) for vf in session.values_files]
         new.set_data = session.set_data
         fresh, errs = _rendered(new, texts, True, [])
@@ -702,7 +873,7 @@ def _line_of_text(path: str, needle: str) -> int | None:
 
 def _yaml_mapping(text: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
         return {}
     return data if isinstance(data, dict) else {}

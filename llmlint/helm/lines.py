@@ -2,19 +2,19 @@
 
 Literal template lines appear in the render unchanged; a line with ``{{ … }}`` actions matches a rendered
 line whose literal parts agree; lines holding only control actions (``if``, ``range``, ``end``…) write
-nothing. The two line lists are aligned in order (longest common subsequence), lines repeated by a
+nothing. The two line lists are aligned in order (longest common subsequence, sparse: only the pairs that match), lines repeated by a
 ``range`` are matched to the loop body afterwards, and what an ``include``/``toYaml`` action writes is
 attributed to that action's line.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 _ACTION = re.compile(r"\{\{.*?\}\}")
 _CONTROL = re.compile(r"^-?\s*(?:if|else|end|range|with|define|block|/\*|\$[\w.]*\s*:?=)\b")
-MAX_CELLS = 4_000_000  # beyond this, align greedily (a 2,000 × 2,000 line template)
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class TemplateLine:
     text: str
     literal: bool  # no action at all: the render shows it as is
     writes: bool  # has an action that writes output (not only control)
-    pattern: re.Pattern[str] | None
+    pattern: tuple[str, ...] | None  # the literal parts between one-line actions, in order
 
 
 def classify(line: str) -> TemplateLine:
@@ -35,15 +35,42 @@ def classify(line: str) -> TemplateLine:
     if control_only or not rest or "{{" in _ACTION.sub("", text):
         # a control line, a line that is one output action (its text is not known), an action spanning lines
         return TemplateLine(text, False, not control_only, None)
-    parts = _ACTION.split(text)
-    body = ".*".join(re.escape(p) for p in parts)
-    return TemplateLine(text, False, True, re.compile(body + r"\s*$"))
+    return TemplateLine(text, False, True, tuple(_ACTION.split(text)))
 
 
-def _matches(t: TemplateLine, r: str) -> bool:
+def matches(t: TemplateLine, r: str) -> bool:
+    """Could template line ``t`` have written rendered line ``r`` (its literal parts, in order)?"""
     if t.literal:
         return bool(t.text) and t.text == r
-    return t.pattern is not None and bool(r.strip()) and t.pattern.match(r) is not None
+    parts = t.pattern
+    if parts is None or not r.strip() or not r.startswith(parts[0]) or not r.endswith(parts[-1]):
+        return False
+    pos, end = len(parts[0]), len(r) - len(parts[-1])
+    for p in parts[1:-1]:
+        i = r.find(p, pos, end)
+        if i < 0:
+            return False
+        pos = i + len(p)
+    return pos <= end
+
+
+def _candidates(tl: list[TemplateLine], rl: list[str]) -> list[list[int]]:
+    """For each rendered line, the (0-based) template lines that may have written it."""
+    literal: dict[str, list[int]] = {}
+    patterns: dict[str, list[int]] = {}  # by leading whitespace: a line keeps its template indentation
+    for j, t in enumerate(tl):
+        if t.literal and t.text:
+            literal.setdefault(t.text, []).append(j)
+        elif t.pattern is not None:
+            patterns.setdefault(t.text[: len(t.text) - len(t.text.lstrip())], []).append(j)
+    out: list[list[int]] = []
+    for r in rl:
+        found = list(literal.get(r, ()))
+        if r.strip():
+            indent = r[: len(r) - len(r.lstrip())]
+            found += [j for j in patterns.get(indent, ()) if matches(tl[j], r)]
+        out.append(sorted(found))
+    return out
 
 
 def line_map(template: str, rendered: str) -> list[int]:
@@ -52,34 +79,25 @@ def line_map(template: str, rendered: str) -> list[int]:
     rl = [x.rstrip() for x in rendered.split("\n")]
     n, m = len(rl), len(tl)
     out = [0] * n
-    if n * m <= MAX_CELLS:
-        # LCS over "matches": dp[i][j] = best alignment of rl[i:], tl[j:]
-        dp = [[0] * (m + 1) for _ in range(n + 1)]
-        for i in range(n - 1, -1, -1):
-            row, below = dp[i], dp[i + 1]
-            r = rl[i]
-            for j in range(m - 1, -1, -1):
-                best = below[j] if below[j] > row[j + 1] else row[j + 1]
-                if _matches(tl[j], r) and below[j + 1] + 1 > best:
-                    best = below[j + 1] + 1
-                row[j] = best
-        i = j = 0
-        while i < n and j < m:
-            if _matches(tl[j], rl[i]) and dp[i][j] == dp[i + 1][j + 1] + 1:
-                out[i] = j + 1
-                i += 1
-                j += 1
-            elif dp[i + 1][j] >= dp[i][j + 1]:
-                i += 1
+    cands = _candidates(tl, rl)
+    # longest common subsequence over the candidate pairs (Hunt-Szymanski: sparse, n log n)
+    thresh: list[int] = []
+    links: list[tuple[int, int, object] | None] = []
+    for i in range(n):
+        for j in reversed(cands[i]):
+            k = bisect.bisect_left(thresh, j)
+            if k == len(thresh):
+                thresh.append(j)
+                links.append(None)
+            elif j < thresh[k]:
+                thresh[k] = j
             else:
-                j += 1
-    else:
-        j = 0
-        for i, r in enumerate(rl):
-            for k in range(j, m):
-                if _matches(tl[k], r):
-                    out[i], j = k + 1, k + 1
-                    break
+                continue
+            links[k] = (i, j, links[k - 1] if k else None)
+    node: object = links[-1] if links else None
+    while isinstance(node, tuple):
+        i, j, node = node
+        out[i] = j + 1
     # unmatched lines: a loop body written again, or the output of an include/toYaml action
     prev = 0
     for i in range(n):
@@ -89,7 +107,7 @@ def line_map(template: str, rendered: str) -> list[int]:
         if not rl[i].strip():
             continue
         nxt = next((out[k] for k in range(i + 1, n) if out[k]), m + 1)
-        repeated = [k + 1 for k in range(m) if _matches(tl[k], rl[i]) and k + 1 <= prev]
+        repeated = [j + 1 for j in cands[i] if j + 1 <= prev]
         if repeated:
             out[i] = repeated[-1]
             continue

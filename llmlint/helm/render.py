@@ -1,7 +1,8 @@
 """The one module that talks to a Helm engine: today Helm's Go SDK in-process (``helm-python-sdk``).
 
 Another engine (a ``helm`` binary, a service) can replace it by providing the same four functions:
-:func:`render`, :func:`parse_set`, :func:`missing_dependencies` and :func:`available`. Nothing here
+:class:`Chart` (load once; ``render`` often; ``missing_dependencies``), :func:`parse_set` and
+:func:`available`. Nothing here
 contacts a cluster or the network: ``lookup`` returns nothing and dependencies are never fetched.
 """
 
@@ -54,21 +55,68 @@ def _failure(exc: Exception) -> RenderFailed:
     m = _AT.search(text)
     if m is None:
         return RenderFailed(text, None, None, None)
-    return RenderFailed(text, m.group(1), int(m.group(2)), int(m.group(3)) if m.group(3) else None)
+    # the place goes to the error's file and line; the message keeps what went wrong
+    rest = text[: m.start()] + text[m.end() :]
+    rest = re.sub(r"^\s*(?:template:|(?:execution|parse) error at)?\s*\)?:?\s*", "", rest)
+    rest = re.sub(r'^executing "[^"]*" at ', "", rest).strip()
+    return RenderFailed(rest or text, m.group(1), int(m.group(2)), int(m.group(3)) if m.group(3) else None)
+
+
+class Chart:
+    """A chart loaded once, rendered as often as asked (the fixes' checks render it again)."""
+
+    def __init__(self, chart_dir: str) -> None:
+        self._h = _sdk()
+        self.chart_dir = chart_dir
+        try:
+            self._chart = self._h.Chart.load(chart_dir)
+        except self._h.HelmError as exc:
+            raise _failure(exc) from exc
+
+    def render(
+        self, values: dict[str, Any], release: str, namespace: str, validate: bool = True
+    ) -> dict[str, str]:
+        """Render as ``helm template`` does: template name (``chart/templates/x.yaml``,
+        ``chart/charts/sub/templates/y.yaml``) → rendered text. ``values`` are the user's (the chart's own
+        defaults are applied by Helm); they are checked against ``values.schema.json``."""
+        try:
+            if validate:
+                self._chart.validate_schema(values)
+            out: dict[str, str] = self._chart.render(
+                values, name=release, namespace=namespace, is_install=True
+            )
+            return out
+        except self._h.HelmError as exc:
+            raise _failure(exc) from exc
+
+    def missing_dependencies(self) -> list[dict[str, Any]]:
+        """Dependencies ``Chart.yaml`` declares that ``charts/`` does not hold (never fetched)."""
+        try:
+            declared = self._chart.metadata.get("dependencies") or []
+            loaded = {d.get("name") for d in self._chart.dependencies}
+        except self._h.HelmError as exc:
+            raise _failure(exc) from exc
+        return [d for d in declared if isinstance(d, dict) and d.get("name") not in loaded]
+
+    def default_values(self) -> dict[str, Any]:
+        """The chart's own values (``values.yaml``), as Helm read them."""
+        try:
+            out: dict[str, Any] = self._chart.values
+            return out
+        except self._h.HelmError as exc:
+            raise _failure(exc) from exc
+
+    def close(self) -> None:
+        self._chart.close()
 
 
 def render(chart_dir: str, values: dict[str, Any], release: str, namespace: str) -> dict[str, str]:
-    """Render ``chart_dir`` as ``helm template`` does: template name (``chart/templates/x.yaml``,
-    ``chart/charts/sub/templates/y.yaml``) → rendered text. ``values`` are the user's values (the chart's
-    own defaults are applied by Helm); they are checked against ``values.schema.json``."""
-    h = _sdk()
+    """Load and render once (see :meth:`Chart.render`)."""
+    chart = Chart(chart_dir)
     try:
-        with h.Chart.load(chart_dir) as chart:
-            chart.validate_schema(values)
-            out: dict[str, str] = chart.render(values, name=release, namespace=namespace, is_install=True)
-            return out
-    except h.HelmError as exc:
-        raise _failure(exc) from exc
+        return chart.render(values, release, namespace)
+    finally:
+        chart.close()
 
 
 def parse_set(expression: str) -> dict[str, Any]:
@@ -79,13 +127,3 @@ def parse_set(expression: str) -> dict[str, Any]:
         return out
     except h.HelmError as exc:
         raise RenderFailed(f"--set {expression}: {exc}", None, None, None) from exc
-
-
-def missing_dependencies(chart_dir: str) -> list[dict[str, Any]]:
-    """Dependencies declared in ``Chart.yaml`` that ``charts/`` does not hold (never fetched)."""
-    h = _sdk()
-    try:
-        deps: list[dict[str, Any]] = h.dependency_list(chart_dir)
-    except h.HelmError:
-        return []
-    return [d for d in deps if d.get("status") not in ("ok", "unpacked")]

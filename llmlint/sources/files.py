@@ -46,14 +46,15 @@ class ChartRef(NamedTuple):
 
 
 def chart_root(path: str) -> str | None:
-    """The outermost chart directory holding ``path`` (a subchart belongs to its parent), if any."""
+    """The outermost chart directory holding ``path`` (a subchart belongs to its parent), if any; the
+    search stops at a repository's top (``.git``)."""
     found = None
     d = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
     while True:
         if os.path.isfile(os.path.join(d, "Chart.yaml")):
             found = d
         parent = os.path.dirname(d)
-        if parent == d:
+        if parent == d or os.path.exists(os.path.join(d, ".git")):
             return found
         d = parent
 
