@@ -155,9 +155,7 @@ def context_root(path: str) -> str:
         probe = parent
 
 
-def read_context(
-    given: list[str], named: set[tuple[int, int]], settings: Settings, cwd: str
-) -> list[Loaded]:
+def read_context(given: list[str], named: set[tuple[int, int]], settings: Settings, cwd: str) -> list[Loaded]:
     """The manifests of the named files' repositories that were not named, as context: only files that
     may hold a kind rules read as a fact (a PDB, NetworkPolicy, PVC, HPA, ConfigMap, ServingRuntime), and
     only those documents of them. Their errors are not the user's concern here and are dropped."""
@@ -300,10 +298,12 @@ def _drop_context(findings: list[Finding], context: set[str]) -> list[Finding]:
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule and place: a KServe runtime's value is seen both in the runtime and in every
+    InferenceService it is merged into, and a finding about it points at the runtime's line each time."""
     seen: set[tuple[object, ...]] = set()
     out = []
     for f in findings:
-        key = (f.rule, f.target, f.path, f.span, f.message)
+        key = (f.rule, f.target, f.path, f.span)
         if key not in seen:
             seen.add(key)
             out.append(f)
