@@ -6,13 +6,14 @@ import os
 import re
 import sys
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
 from llmlint import catalog
 from llmlint.checks import Context, load_all
 from llmlint.graph.index import Graph, add_documents, build, configmap_references
-from llmlint.graph.objects import K8sObject
+from llmlint.graph.objects import K8sObject, Merge
 from llmlint.kinds import CONTEXT_KINDS, SERVING_RUNTIMES, WORKLOAD_KINDS
 from llmlint.manifest.loader import (
     MAX_FILE_BYTES,
@@ -27,7 +28,7 @@ from llmlint.manifest.loader import (
     type_errors,
 )
 from llmlint.manifest.positions import line_col_of, locate, substring_offset
-from llmlint.model import SEVERITY_RANK, Finding, InputError
+from llmlint.model import SEVERITY_RANK, Finding, InputError, Path
 from llmlint.sources.files import FileRef, discover
 
 IGNORE_ANNOTATION = "llmlint.io/ignore"
@@ -289,6 +290,7 @@ def analyse(
             graph.errors.append(
                 InputError(None, None, f"internal error in rule {rule_id} ({where}); please report it")
             )
+    relocated = _relocate_merged(findings, graph)
     if context:
         findings = _drop_context(findings, context)
     by_target = {o.target: o for o in graph.objects}
@@ -302,7 +304,7 @@ def analyse(
         f.suppressed = _suppressed(
             f, by_target.get(f.target), doc_index.get((f.target.source, f.target.doc_index))
         )
-    findings = _dedupe(findings)
+    findings = _dedupe(findings, relocated)
     findings.sort(key=Finding.sort_key)
     all_errors = list(errors or []) + graph.errors
     return ScanResult(findings, all_errors, loaded, graph, files)
@@ -345,6 +347,33 @@ def _parse_deferred(graph: Graph, loaded: list[Loaded]) -> list[Document]:
     return parsed
 
 
+def _relocate_merged(findings: list[Finding], graph: Graph) -> set[int]:
+    """A finding about a value an InferenceService gets from its ServingRuntime (KServe merges them)
+    points where the value is written: the runtime's line, not the predictor's. Returns the ids of the
+    findings moved (they know more than the runtime's own: the model, the GPUs)."""
+    moved: set[int] = set()
+    merged: dict[Any, list[tuple[Path, Merge]]] = {}
+    for w in graph.workloads:
+        for t in w.templates:
+            for c in t.containers:
+                if c.merged is not None:
+                    merged.setdefault(w.obj.target, []).append((c.path, c.merged))
+            if t.merged is not None:
+                merged.setdefault(w.obj.target, []).append((t.spec_path, t.merged))
+    if not merged:
+        return moved
+    for f in findings:
+        for base, m in merged.get(f.target, ()):
+            if f.path[: len(base)] != base or len(f.path) == len(base):
+                continue
+            obj, path = m.locate(f.path[len(base) :])
+            if obj is not m.over.obj:
+                f.target, f.path = obj.target, path
+                moved.add(id(f))
+            break
+    return moved
+
+
 def _drop_context(findings: list[Finding], context: set[str]) -> list[Finding]:
     """Findings on context objects are dropped; a fix that would edit a context file is withdrawn (the
     finding stays: it is true of the named file, but its fix lies outside what was named)."""
@@ -358,16 +387,19 @@ def _drop_context(findings: list[Finding], context: set[str]) -> list[Finding]:
     return out
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
+def _dedupe(findings: list[Finding], preferred: AbstractSet[int] = frozenset()) -> list[Finding]:
     """One finding per rule and place: a KServe runtime's value is seen both in the runtime and in every
-    InferenceService it is merged into, and a finding about it points at the runtime's line each time."""
-    seen: set[tuple[object, ...]] = set()
-    out = []
+    InferenceService it is merged into, and a finding about it points at the runtime's line each time
+    (the one seen through an InferenceService is kept: it knows the model)."""
+    kept: dict[tuple[object, ...], int] = {}
+    out: list[Finding] = []
     for f in findings:
         key = (f.rule, f.target, f.path, f.span)
-        if key not in seen:
-            seen.add(key)
+        if key not in kept:
+            kept[key] = len(out)
             out.append(f)
+        elif id(f) in preferred and id(out[kept[key]]) not in preferred:
+            out[kept[key]] = f
     return out
 
 

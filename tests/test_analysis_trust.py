@@ -382,6 +382,11 @@ def test_predictor_gets_the_runtime_container_merged(tmp_path: Path, runtime_lin
     assert [(f["file"], f["line"], f["object"]["kind"]) for f in of(fs, "LLM014")] == [
         ("runtime.yaml", 11, "ServingRuntime")
     ]
+    # a rule that points at the predictor's path is moved to where the runtime writes the value, and the
+    # finding seen through the InferenceService (it knows the model) is the one kept
+    (missing,) = of(fs, "LLM001")
+    assert (missing["file"], missing["line"]) == ("runtime.yaml", 11)
+    assert "14B model" in missing["message"]
 
 
 def test_runtime_from_context_and_runtime_variant_in_the_same_directory(tmp_path: Path) -> None:
