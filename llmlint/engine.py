@@ -6,6 +6,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -13,21 +14,22 @@ from typing import Any
 from llmlint import catalog
 from llmlint.checks import Context, load_all
 from llmlint.graph.index import Graph, add_documents, build, configmap_references
-from llmlint.graph.objects import K8sObject
-from llmlint.kinds import CONTEXT_KINDS, CONTEXT_WORDS
+from llmlint.graph.objects import K8sObject, Merge
+from llmlint.kinds import CONTEXT_KINDS, SERVING_RUNTIMES, WORKLOAD_KINDS
 from llmlint.manifest.loader import (
     MAX_FILE_BYTES,
     Document,
     Loaded,
     SourceText,
     decode,
+    iter_documents,
     load,
     parse_document,
     read_file,
     type_errors,
 )
 from llmlint.manifest.positions import line_col_of, locate, substring_offset
-from llmlint.model import SEVERITY_RANK, Finding, InputError
+from llmlint.model import SEVERITY_RANK, Finding, InputError, Path
 from llmlint.sources.files import ChartRef, FileRef, discover
 
 IGNORE_ANNOTATION = "llmlint.io/ignore"
@@ -146,7 +148,7 @@ def read_inputs(
     if context:
         given = [p for p in paths if p != "-" and os.path.isfile(p)]
         if given:
-            loaded.extend(read_context(given, named, settings, cwd))
+            loaded.extend(read_context(given, named, settings, cwd, loaded))
     return loaded, errors, files
 
 
@@ -176,11 +178,18 @@ def context_root(path: str) -> str:
 
 
 def read_context(
-    given: list[str], named: set[tuple[int, int]], settings: Settings, cwd: str
+    given: list[str], named: set[tuple[int, int]], settings: Settings, cwd: str, loaded: list[Loaded]
 ) -> list[Loaded]:
-    """The manifests of the named files' repositories that were not named, as context: only files that
-    may hold a kind rules read as a fact (a PDB, NetworkPolicy, PVC, HPA, ConfigMap, ServingRuntime), and
-    only those documents of them. Their errors are not the user's concern here and are dropped."""
+    """The manifests of the named files' repositories that were not named, as context: only documents of
+    the kinds rules read as facts (a PDB, NetworkPolicy, PVC, HPA, ServingRuntime, ConfigMap) that name
+    something of the named workloads (a label value, a claim, a ConfigMap, a runtime), and only when the
+    named files hold a workload. Their errors are dropped (not the user's concern in this run)."""
+    docs = [d.data for ld in loaded for d in ld.documents if isinstance(d.data, dict)]
+    if not any(str(d.get("kind")) in WORKLOAD_KINDS or d.get("kind") == "List" for d in docs):
+        return []  # nothing named that a fact of another file could change
+    needles = _needles(docs)
+    if not needles:
+        return []
     roots = sorted({context_root(p) for p in given})
     out: list[Loaded] = []
     seen = set(named)
@@ -192,14 +201,65 @@ def read_context(
             continue  # a named file (or a second link to one) is loaded once, as a named file
         seen.add(key)
         src = read_file(item.path, item.name)
-        if isinstance(src, InputError) or not any(word in src.text for word in CONTEXT_WORDS):
+        if isinstance(src, InputError) or not any(k in src.text for k in CONTEXT_KINDS):
             continue
-        ld = load(src, prefilter=settings.prefilter)
-        docs = [d for d in ld.documents if _context_kind(d)]
-        deferred = [d for d in ld.deferred if d.kind_hint in CONTEXT_KINDS]
-        if docs or deferred:
-            out.append(ContextLoaded(ld.source, docs, [], deferred))
+        ctx = _context_documents(src, needles)
+        if ctx is not None:
+            out.append(ctx)
     return out
+
+
+_NAMES = frozenset({"labels", "matchLabels"})
+_REFS = frozenset({"configMapRef", "configMapKeyRef", "configMap", "persistentVolumeClaim"})
+
+
+def _needles(docs: list[Any]) -> set[str]:
+    """Words a context object must contain to bear on the named objects: their label values (a PDB's,
+    NetworkPolicy's selector), the claims and ConfigMaps they mount or read, the runtimes they name."""
+    out: set[str] = set()
+    stack: list[Any] = list(docs)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in _NAMES and isinstance(v, dict):
+                    out.update(x for x in v.values() if isinstance(x, str) and x)
+                elif k in _REFS and isinstance(v, dict):
+                    n = v.get("name", v.get("claimName"))
+                    if isinstance(n, str) and n:
+                        out.add(n)
+                elif k == "runtime" and isinstance(v, str) and v:
+                    out.add(v)
+                elif k == "modelFormat" and isinstance(v, dict) and isinstance(v.get("name"), str):
+                    out.add(v["name"])
+                if isinstance(v, dict | list):
+                    stack.append(v)
+        elif isinstance(node, list):
+            stack.extend(x for x in node if isinstance(x, dict | list))
+    return out
+
+
+def _context_documents(src: SourceText, needles: set[str]) -> ContextLoaded | None:
+    """A context file's documents of the context kinds that name one of ``needles``, told by their
+    ``kind:`` line without parsing: ServingRuntimes are parsed now (an InferenceService's runtime), the
+    rest is deferred as the prefilter defers them."""
+    if src.is_json:
+        ld = load(src)
+        keep = [d for d in ld.documents if _context_kind(d) and any(n in d.text for n in needles)]
+        return ContextLoaded(src, keep, []) if keep else None
+    keep, deferred = [], []
+    for d in iter_documents(src):
+        if not d.kind_certain or d.kind_hint not in CONTEXT_KINDS:
+            continue
+        text = d.text
+        if d.kind_hint != "NetworkPolicy" and not any(n in text for n in needles):
+            continue  # (a policy may select every pod: ``podSelector: {}``)
+        if d.kind_hint in SERVING_RUNTIMES:
+            if parse_document(d) is None and isinstance(d.data, dict) and not type_errors(d):
+                keep.append(d)
+        else:
+            deferred.append(d)
+    return ContextLoaded(src, keep, [], deferred) if keep or deferred else None
 
 
 def _context_kind(d: Document) -> bool:
@@ -261,6 +321,7 @@ def analyse(
             graph.errors.append(
                 InputError(file, line, f"internal error in rule {rule_id}{on} ({where}); please report it")
             )
+    relocated = _relocate_merged(findings, graph)
     if context:
         findings = _drop_context(findings, context)
     by_target = {o.target: o for o in graph.objects}
@@ -278,7 +339,7 @@ def analyse(
         from llmlint.helm.chart import relocate
 
         relocate(findings, graph.errors, loaded)
-    findings = _dedupe(findings)
+    findings = _dedupe(findings, relocated)
     findings.sort(key=Finding.sort_key)
     all_errors = list(errors or []) + graph.errors
     return ScanResult(
@@ -339,6 +400,33 @@ def _parse_deferred(graph: Graph, loaded: list[Loaded]) -> list[Document]:
     return parsed
 
 
+def _relocate_merged(findings: list[Finding], graph: Graph) -> set[int]:
+    """A finding about a value an InferenceService gets from its ServingRuntime (KServe merges them)
+    points where the value is written: the runtime's line, not the predictor's. Returns the ids of the
+    findings moved (they know more than the runtime's own: the model, the GPUs)."""
+    moved: set[int] = set()
+    merged: dict[Any, list[tuple[Path, Merge]]] = {}
+    for w in graph.workloads:
+        for t in w.templates:
+            for c in t.containers:
+                if c.merged is not None:
+                    merged.setdefault(w.obj.target, []).append((c.path, c.merged))
+            if t.merged is not None:
+                merged.setdefault(w.obj.target, []).append((t.spec_path, t.merged))
+    if not merged:
+        return moved
+    for f in findings:
+        for base, m in merged.get(f.target, ()):
+            if f.path[: len(base)] != base or len(f.path) == len(base):
+                continue
+            obj, path = m.locate(f.path[len(base) :])
+            if obj is not m.over.obj:
+                f.target, f.path = obj.target, path
+                moved.add(id(f))
+            break
+    return moved
+
+
 def _drop_context(findings: list[Finding], context: set[str]) -> list[Finding]:
     """Findings on context objects are dropped; a fix that would edit a context file is withdrawn (the
     finding stays: it is true of the named file, but its fix lies outside what was named)."""
@@ -352,14 +440,19 @@ def _drop_context(findings: list[Finding], context: set[str]) -> list[Finding]:
     return out
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[object, ...]] = set()
-    out = []
+def _dedupe(findings: list[Finding], preferred: AbstractSet[int] = frozenset()) -> list[Finding]:
+    """One finding per rule and place: a KServe runtime's value is seen both in the runtime and in every
+    InferenceService it is merged into, and a finding about it points at the runtime's line each time
+    (the one seen through an InferenceService is kept: it knows the model)."""
+    kept: dict[tuple[object, ...], int] = {}
+    out: list[Finding] = []
     for f in findings:
-        key = (f.rule, f.target, f.path, f.span, f.message)
-        if key not in seen:
-            seen.add(key)
+        key = (f.rule, f.target, f.path, f.span)
+        if key not in kept:
+            kept[key] = len(out)
             out.append(f)
+        elif id(f) in preferred and id(out[kept[key]]) not in preferred:
+            out[kept[key]] = f
     return out
 
 

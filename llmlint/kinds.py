@@ -57,13 +57,5 @@ ALWAYS_PARSE = frozenset({"List", *OPERATOR_WORKLOADS})
 SCREENED_WORKLOADS = frozenset({*TEMPLATE_WORKLOADS, "Pod"})
 
 # Kinds read from the unnamed files of a repository as context (a pre-commit run names a few files): facts
-# that change what is true of a named workload. CONTEXT_WORDS screen a file before it is split.
+# that change what is true of a named workload.
 CONTEXT_KINDS = frozenset({*BESIDE_KINDS, "ConfigMap", *SERVING_RUNTIMES})
-CONTEXT_WORDS = (
-    "PersistentVolumeClaim",
-    "PodDisruptionBudget",
-    "HorizontalPodAutoscaler",
-    "NetworkPolicy",
-    "ConfigMap",
-    "ServingRuntime",
-)
