@@ -129,7 +129,7 @@ def _pod_spec_problems(where: str, spec: dict[str, Any], claim_templates: list[A
             for path in _dupes(_names(mounts, "mountPath")):
                 out.append(f"{cw}/volumeMounts: mountPath {path!r} must be unique")
             for name in _names(mounts):
-                if name not in defined and lst != "ephemeralContainers":
+                if name not in defined:
                     out.append(f"{cw}/volumeMounts: mount of {name!r}, which is not a volume of the pod")
             for name in _dupes(_names(c.get("env"))):
                 out.append(f"{cw}/env: {name!r} is defined twice (the API server warns: hides the first)")
