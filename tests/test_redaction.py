@@ -234,3 +234,11 @@ def test_values_llm013_calls_tokens_are_never_printed(tmp_path: Path, args: tupl
     _, out, err = cli("scan", *args, ".", cwd=tmp_path)
     assert PLAIN_TOKEN not in out + err and PLAIN_TOKEN[:12] not in out + err
     assert "good.yaml" in out + err  # the neighbour's findings or fixes are there
+
+
+def test_diff_with_every_hunk_left_out_still_fails(tmp_path: Path) -> None:
+    write(tmp_path, "m.yaml", MANIFESTS)
+    code, out, err = cli("scan", "--diff", "--unsafe-fixes", "m.yaml", cwd=tmp_path)
+    _no_token(out + err)
+    assert out == "" and "left out of the diff" in err
+    assert code == 1  # the fixes are still to be made
