@@ -272,7 +272,7 @@ def scan(
             )
             if after.errors:
                 sys.exit(EXIT_ERROR)
-            sys.exit(EXIT_FINDINGS if diff or after.failing(settings.fail_on) else EXIT_OK)
+            sys.exit(EXIT_FINDINGS if diff or notes or after.failing(settings.fail_on) else EXIT_OK)
         write_errors = write_all(outcome)
         result = outcome.result
         result.errors.extend(write_errors)

@@ -207,3 +207,38 @@ def test_diff_never_shows_a_workflow_command_in_a_context_line(tmp_path: Path) -
     assert "+++ b/other.yaml" in out and "--gpu-memory-utilization=0.90" in out
     for line in out.splitlines():
         assert not line.lstrip().startswith("::"), line
+
+
+PLAIN_TOKEN = "QzT8wLmN4pRvX2kJ7sYd9aBcE5fGhU3i"  # no hf_ prefix: a token only because LLM013 says so
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--diff", "--unsafe-fixes"),
+        ("--format", "json", "--unsafe-fixes"),
+        ("--format", "sarif"),
+        ("--format", "github"),
+        ("--format", "junit"),
+        ("--format", "text"),
+    ],
+)
+def test_values_llm013_calls_tokens_are_never_printed(tmp_path: Path, args: tuple[str, ...]) -> None:
+    manifest = GOOD.replace(
+        '          resources: {limits: {nvidia.com/gpu: "1"}}\n',
+        f'          env:\n            - name: HF_TOKEN\n              value: "{PLAIN_TOKEN}"\n'
+        '          resources: {limits: {nvidia.com/gpu: "1"}}\n',
+    )
+    write(tmp_path, "m.yaml", manifest)
+    write(tmp_path, "good.yaml", GOOD.replace("name: good", "name: other"))
+    _, out, err = cli("scan", *args, ".", cwd=tmp_path)
+    assert PLAIN_TOKEN not in out + err and PLAIN_TOKEN[:12] not in out + err
+    assert "good.yaml" in out + err  # the neighbour's findings or fixes are there
+
+
+def test_diff_with_every_hunk_left_out_still_fails(tmp_path: Path) -> None:
+    write(tmp_path, "m.yaml", MANIFESTS)
+    code, out, err = cli("scan", "--diff", "--unsafe-fixes", "m.yaml", cwd=tmp_path)
+    _no_token(out + err)
+    assert out == "" and "left out of the diff" in err
+    assert code == 1  # the fixes are still to be made
