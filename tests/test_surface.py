@@ -92,6 +92,12 @@ def test_summary_wording(tmp_path: Path) -> None:
     last = out.splitlines()[-1]
     assert "in 1 of 1 file, 1 object;" in last
     assert last.endswith(f"; {safe} fixable with --fix ({unsafe} more with --unsafe-fixes).")
+    # --unsafe-fixes in a report (no --fix, --diff), as ruff: the unsafe fixes count as applicable
+    code, out, _ = cli("scan", "tgi.yaml", "--unsafe-fixes", cwd=tmp_path)
+    assert code == 1 and out.splitlines()[-1].endswith(
+        f"; {safe + unsafe} fixable with --fix --unsafe-fixes."
+    )
+    assert (tmp_path / "tgi.yaml").read_text() == TGI
     _, out, _ = cli("scan", "tgi.yaml", "--select", "LLM007", cwd=tmp_path)
     assert out.splitlines()[-1] == (
         "1 finding (1 warning) in 1 of 1 file, 1 object; 1 fixable with --fix --unsafe-fixes."
@@ -255,7 +261,6 @@ def test_diff_of_an_absolute_path_applies_with_git(tmp_path: Path) -> None:
     ("args", "needle"),
     [
         (("--diff", "--format", "json"), "--diff"),
-        (("--unsafe-fixes",), "--unsafe-fixes"),
         (("--fix", "--diff"), "--diff"),
         (("--statistics", "--format", "json"), "--statistics"),
         (("--select", "no-such-rule"), "no-such-rule"),
