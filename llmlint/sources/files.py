@@ -142,6 +142,7 @@ def _walk(
             yield InputError(display_name(d, cwd), None, f"cannot read directory: {exc.strerror or exc}")
             continue
         subdirs: list[str] = []
+        abs_d = os.path.abspath(d)
         for entry in entries:
             name = display_name(entry.path, cwd)
             try:
@@ -149,7 +150,11 @@ def _walk(
             except OSError:
                 is_dir = False
             if is_dir:
-                if entry.name in SKIP_DIRS or _excluded(name, exclude) or git.ignored(entry.path, True):
+                if (
+                    entry.name in SKIP_DIRS
+                    or _excluded(name, exclude)
+                    or git.ignored(os.path.join(abs_d, entry.name), True)
+                ):
                     continue
                 if os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
                     continue  # a virtual environment, whatever its name
@@ -159,7 +164,7 @@ def _walk(
                 continue
             if not entry.name.endswith(MANIFEST_SUFFIXES) or _excluded(name, exclude):
                 continue
-            if git.ignored(entry.path, False):
+            if git.ignored(os.path.join(abs_d, entry.name), False):
                 continue
             try:
                 fst = entry.stat()
