@@ -197,6 +197,7 @@ def test_json_url_and_summary_counts(tmp_path: Path) -> None:
     safety = [f["fix"]["safety"] for f in report["findings"] if f["fix"]]
     assert s["fixable"] == {"safe": safety.count("safe"), "unsafe": safety.count("unsafe")}
     assert s["fixable"]["safe"] >= 1 and s["fixable"]["unsafe"] >= 1
+    assert set(report) == {"version", "findings", "errors", "warnings", "summary"}
 
 
 def test_stdin_is_named_the_same_in_every_format() -> None:
