@@ -198,7 +198,11 @@ def helm_options(fn: Any) -> Any:
 @helm_options
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place (stdin: the stream goes to stdout).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe (with --fix or --diff).")
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="Also apply fixes marked unsafe (--fix, --diff); in a report, count them as fixable.",
+)
 @click.option("--exclude", multiple=True, help="Glob of paths to skip (repeatable).")
 @click.option("--show-source", is_flag=True, help="Text: show the offending line under each finding.")
 @click.option("--statistics", is_flag=True, help="Text: count the findings per rule instead of listing them.")
@@ -230,8 +234,6 @@ def scan(
     or usage."""
     from llmlint.engine import scan as run_scan
 
-    if unsafe_fixes and not (fix or show_diff):
-        _usage("--unsafe-fixes applies fixes: use it with --fix or --diff")
     if show_diff and fmt != "text":
         _usage(f"--diff prints a unified diff, not a {fmt} report; use --format json (each fix has its diff)")
     if show_diff and fix:
@@ -247,6 +249,8 @@ def scan(
         stdin = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
     result = run_scan(targets, settings, stdin, context=not no_context)
     extra: dict[str, Any] = {"show_source": show_source, "statistics": statistics}
+    if unsafe_fixes:  # a report (as ruff): the unsafe fixes count as applicable, `--fix --unsafe-fixes`
+        extra["unsafe_fixes"] = True
     if fix or show_diff:
         from llmlint.fixes.run import combined_diff, fix_loop, write_all
 

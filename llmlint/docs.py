@@ -21,6 +21,11 @@ from llmlint import catalog
 from llmlint.catalog import Example, Rule
 
 EXAMPLE_NAME = "example.yaml"
+# The article the project starts from; the catalog quotes it as "the article".
+ARTICLE = (
+    "[*K8s AI 워크로드 2편—LLM 추론 서버 배포, vLLM·TGI·Triton 실전 Deployment 완전 가이드*]"
+    "(https://cell-devlog.tistory.com/248) (cell-devlog, 2026; its manifests are llmlint's `fixtures/seed/`)"
+)
 
 
 def _fence(text: str, lang: str = "yaml") -> str:
@@ -141,10 +146,13 @@ def rule_page(r: Rule) -> str:
         f'Annotate the object with `llmlint.io/ignore: "{r.id}"`, or end the line the finding points at '
         f"with `# llmlint: ignore[{r.id}]`.\n"
     )
-    if r.references:
+    cites_article = "the article" in "\n".join(out).lower()
+    if r.references or cites_article:
         out.append("## References\n")
         for ref in r.references:
             out.append(f"- [{ref.get('title', ref.get('url'))}]({ref.get('url')})")
+        if cites_article:
+            out.append(f"- The article: {ARTICLE}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

@@ -92,6 +92,12 @@ def test_summary_wording(tmp_path: Path) -> None:
     last = out.splitlines()[-1]
     assert "in 1 of 1 file, 1 object;" in last
     assert last.endswith(f"; {safe} fixable with --fix ({unsafe} more with --unsafe-fixes).")
+    # --unsafe-fixes in a report (no --fix, --diff), as ruff: the unsafe fixes count as applicable
+    code, out, _ = cli("scan", "tgi.yaml", "--unsafe-fixes", cwd=tmp_path)
+    assert code == 1 and out.splitlines()[-1].endswith(
+        f"; {safe + unsafe} fixable with --fix --unsafe-fixes."
+    )
+    assert (tmp_path / "tgi.yaml").read_text() == TGI
     _, out, _ = cli("scan", "tgi.yaml", "--select", "LLM007", cwd=tmp_path)
     assert out.splitlines()[-1] == (
         "1 finding (1 warning) in 1 of 1 file, 1 object; 1 fixable with --fix --unsafe-fixes."
@@ -191,6 +197,7 @@ def test_json_url_and_summary_counts(tmp_path: Path) -> None:
     safety = [f["fix"]["safety"] for f in report["findings"] if f["fix"]]
     assert s["fixable"] == {"safe": safety.count("safe"), "unsafe": safety.count("unsafe")}
     assert s["fixable"]["safe"] >= 1 and s["fixable"]["unsafe"] >= 1
+    assert set(report) == {"version", "findings", "errors", "warnings", "summary"}
 
 
 def test_stdin_is_named_the_same_in_every_format() -> None:
@@ -255,7 +262,6 @@ def test_diff_of_an_absolute_path_applies_with_git(tmp_path: Path) -> None:
     ("args", "needle"),
     [
         (("--diff", "--format", "json"), "--diff"),
-        (("--unsafe-fixes",), "--unsafe-fixes"),
         (("--fix", "--diff"), "--diff"),
         (("--statistics", "--format", "json"), "--statistics"),
         (("--select", "no-such-rule"), "no-such-rule"),

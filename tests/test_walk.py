@@ -192,3 +192,17 @@ def test_pattern_semantics(pattern: str, path: str, is_dir: bool, hit: bool) -> 
     assert p is not None
     matched = bool(p.regex.match(path)) and (is_dir or not p.dir_only)
     assert matched == hit
+
+
+def test_the_users_global_excludes_count_as_for_git(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path_factory.mktemp("xdg")
+    write(config, "git/ignore", "*.generated.yaml\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    write(repo, "k8s/app.generated.yaml", CM.format(name="gen"))
+    write(repo, "k8s/app.yaml", CM.format(name="app"))
+    monkeypatch.chdir(repo)
+    expected = _git_view(repo)
+    assert "k8s/app.yaml" in expected and "k8s/app.generated.yaml" not in expected
+    assert _walk(repo) == expected

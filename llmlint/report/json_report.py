@@ -37,8 +37,8 @@ def document(result: ScanResult, extra: dict[str, Any] | None = None) -> dict[st
             "warnings": len(warnings),
         },
     }
-    for k, v in (extra or {}).items():
-        out[k] = v
+    if extra and "fixed" in extra:  # the other extras are the text report's options
+        out["fixed"] = extra["fixed"]
     return out
 
 

@@ -107,12 +107,12 @@ def summary(result: ScanResult, extra: dict[str, Any]) -> str:
         text += f"; {result.suppressed} suppressed"
     if (safe or unsafe) and extra.get("audit"):
         text += f"; {safe + unsafe} with a kubectl command (--diff)"
+    elif unsafe and (extra.get("unsafe_fixes") or not safe):
+        text += f"; {safe + unsafe} fixable with --fix --unsafe-fixes"
     elif safe:
         text += f"; {safe} fixable with --fix"
         if unsafe:
             text += f" ({unsafe} more with --unsafe-fixes)"
-    elif unsafe:
-        text += f"; {unsafe} fixable with --fix --unsafe-fixes"
     if result.errors:
         text += f"; {plural(len(result.errors), 'input error')}"
     if extra.get("fixed"):

@@ -170,6 +170,7 @@ def _walk(
             yield ChartRef(d, display_name(d, cwd))
             continue
         subdirs: list[str] = []
+        abs_d = os.path.abspath(d)
         for entry in entries:
             name = display_name(entry.path, cwd)
             try:
@@ -177,7 +178,11 @@ def _walk(
             except OSError:
                 is_dir = False
             if is_dir:
-                if entry.name in SKIP_DIRS or _excluded(name, exclude) or git.ignored(entry.path, True):
+                if (
+                    entry.name in SKIP_DIRS
+                    or _excluded(name, exclude)
+                    or git.ignored(os.path.join(abs_d, entry.name), True)
+                ):
                     continue
                 if os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
                     continue  # a virtual environment, whatever its name
@@ -187,7 +192,7 @@ def _walk(
                 continue
             if not entry.name.endswith(MANIFEST_SUFFIXES) or _excluded(name, exclude):
                 continue
-            if git.ignored(entry.path, False):
+            if git.ignored(os.path.join(abs_d, entry.name), False):
                 continue
             try:
                 fst = entry.stat()

@@ -1,6 +1,7 @@
 """A small, exact ``.gitignore`` matcher (gitignore(5)), so a directory walk skips what git ignores.
 
-Patterns come from ``.git/info/exclude`` of the repository and from every ``.gitignore`` between the
+Patterns come from the user's global excludes (``~/.config/git/ignore``), ``.git/info/exclude`` of the
+repository and from every ``.gitignore`` between the
 repository root and the directory being walked; a deeper file's patterns win over a shallower one's, and
 within a file the last matching pattern wins (``!`` re-includes). As in git, nothing inside an ignored
 directory can be re-included: the walk never enters it.
@@ -130,9 +131,13 @@ class Ignorer:
         self._exclude: list[Pattern] = []
         self._chains: dict[str, list[str]] = {}
         if self.root is not None:
+            # the user's global excludes at git's default place (core.excludesFile, when set elsewhere, is
+            # not read: that would mean running git), then the repository's own .git/info/exclude
+            xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+            self._exclude = _read(os.path.join(xdg, "git", "ignore"))
             git = os.path.join(self.root, ".git")
             if os.path.isdir(git):
-                self._exclude = _read(os.path.join(git, "info", "exclude"))
+                self._exclude += _read(os.path.join(git, "info", "exclude"))
 
     def _patterns(self, directory: str) -> list[Pattern]:
         got = self._levels.get(directory)
@@ -151,24 +156,32 @@ class Ignorer:
         return got
 
     def ignored(self, path: str, is_dir: bool) -> bool:
-        """Whether ``path`` (absolute) is ignored by its own name; its parents are the walk's business."""
-        path = os.path.abspath(path)
+        """Whether ``path`` is ignored by its own name; its parents are the walk's business (a walk never
+        enters an ignored directory). ``path`` absolute and normalised is cheapest (as the walk passes it)."""
+        if not path.startswith(os.sep) or "/." in path or "//" in path:
+            path = os.path.abspath(path)
         base = self.base
         if not path.startswith(base.rstrip(os.sep) + os.sep):
             return False
         chain = self._chain(os.path.dirname(path), base)
         verdict: bool | None = None
-        if self.root is not None:
-            verdict = _match(self._exclude, os.path.relpath(path, self.root), is_dir, verdict)
+        if self.root is not None and self._exclude:
+            verdict = _match(self._exclude, _rel(path, self.root), is_dir, verdict)
         for d in reversed(chain):  # shallow first: deeper files override
             pats = self._patterns(d)
             if pats:
-                verdict = _match(pats, os.path.relpath(path, d), is_dir, verdict)
+                verdict = _match(pats, _rel(path, d), is_dir, verdict)
         return bool(verdict)
 
 
+def _rel(path: str, directory: str) -> str:
+    """``path`` relative to ``directory``, which is one of its parents (both absolute, normalised)."""
+    return path[len(directory.rstrip(os.sep)) + 1 :]
+
+
 def _match(patterns: list[Pattern], rel: str, is_dir: bool, verdict: bool | None) -> bool | None:
-    rel = rel.replace(os.sep, "/")
+    if os.sep != "/":
+        rel = rel.replace(os.sep, "/")
     for p in patterns:
         if p.dir_only and not is_dir:
             continue
