@@ -178,8 +178,10 @@ def test_generic_ephemeral_volume_is_no_cache_and_is_converted(tmp_path: Path) -
     assert spec["containers"][0]["volumeMounts"] == [
         {"name": "data", "mountPath": "/data"}
     ]  # no second mount
-    assert docs[1]["kind"] == "PersistentVolumeClaim" and docs[1]["spec"]["resources"]["requests"] == {
-        "storage": "50Gi"
+    # the author's ephemeral claim (ReadWriteOnce, 100Gi) becomes a lasting one of the same size
+    assert docs[1]["kind"] == "PersistentVolumeClaim" and docs[1]["spec"] == {
+        "accessModes": ["ReadWriteOnce"],
+        "resources": {"requests": {"storage": "100Gi"}},
     }
     assert findings(tmp_path, "LLM012", "d.yaml") == []
 
