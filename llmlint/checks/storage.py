@@ -277,8 +277,28 @@ def _cache_mounts(s: Server, cache: str) -> list[tuple[int, dict[str, Any]]]:
     return [(i, m) for i, m in s.container.mounts if _covers(str(m.get("mountPath", "")), cache)]
 
 
+KSERVE_MODEL_DIR = "/mnt/models"  # where KServe mounts (pvc://) or downloads (s3://, hf://…) storageUri
+
+
+def _storage_uri(s: Server) -> str:
+    w = s.container.template.workload
+    for v in (
+        s.container.data.get("storageUri"),
+        dig(w.obj.data, "spec", "predictor", "model", "storageUri"),
+        dig(w.obj.data, "spec", "predictor", "storageUri"),
+    ):
+        if isinstance(v, str) and v:
+            return v
+    return ""
+
+
 def on_persistent_volume(s: Server, cache: str) -> bool:
     t = s.container.template
+    under_models = _norm(cache) == KSERVE_MODEL_DIR or _norm(cache).startswith(KSERVE_MODEL_DIR + "/")
+    if under_models and t.workload.kind in ("ServingRuntime", "ClusterServingRuntime"):
+        return True  # the InferenceService's storageUri decides what is mounted there: not known here
+    if under_models and t.workload.kind == "InferenceService" and _storage_uri(s).startswith("pvc://"):
+        return True  # KServe mounts the claim at /mnt/models
     vcts = claim_templates(t.workload)
     for _, m in _cache_mounts(s, cache):
         name = str(m.get("name"))
