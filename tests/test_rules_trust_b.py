@@ -615,3 +615,13 @@ spec:
 """
     write(tmp_path, "isvc.yaml", isvc.replace("URI", "pvc://nim-pvc/"))
     assert findings(tmp_path, "LLM012", "isvc.yaml") == []
+
+
+def test_offline_hub_never_downloads(tmp_path: Path) -> None:
+    offline = VLLM.replace(
+        "          resources:", '          env: [{name: HF_HUB_OFFLINE, value: "1"}]\n          resources:'
+    )
+    write(tmp_path, "d.yaml", deployment("vllm", offline))
+    assert findings(tmp_path, "LLM012", "d.yaml") == []
+    write(tmp_path, "d.yaml", deployment("vllm", VLLM))
+    assert len(findings(tmp_path, "LLM012", "d.yaml")) == 1

@@ -262,6 +262,16 @@ def is_hub_model(s: Server) -> bool:
     return bool(m) and not m.startswith(_LOCAL) and bool(_HUB_ID.match(m))
 
 
+def _offline(s: Server) -> bool:
+    """``HF_HUB_OFFLINE=1`` (or ``TRANSFORMERS_OFFLINE``): the server never downloads; weights come with
+    the image or a volume."""
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        v = s.env.get(name)
+        if v is not None and (v.value or "").strip().lower() in ("1", "true", "yes", "on"):
+            return True
+    return False
+
+
 def claim_templates(w: Workload) -> set[str]:
     """Names of a StatefulSet's volumeClaimTemplates: a persistent claim per pod."""
     if w.kind != "StatefulSet":
@@ -319,7 +329,7 @@ def model_downloaded_every_start(ctx: Context) -> Iterator[Finding]:
         if s.framework is None or s.framework.key in ("ollama", "triton", "llamacpp") or not is_hub_model(s):
             continue
         c, t = s.container, s.container.template
-        if is_context(c.obj):
+        if is_context(c.obj) or _offline(s):
             continue
         cache = cache_dir(s)
         if on_persistent_volume(s, cache):
