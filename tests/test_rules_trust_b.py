@@ -77,7 +77,7 @@ def test_qos_one_finding_per_template_names_init_and_sidecar(tmp_path: Path) -> 
     assert at(f) == pos(text, "memory: 16Gi")  # the server's own memory request, inside the flow mapping
     assert f["container"] == "vllm"
     assert "'fetch', 'log-shipper'" in f["message"] and "request 16Gi < limit 32Gi in 'vllm'" in f["message"]
-    assert f["message"].startswith("Qwen/Qwen2.5-7B-Instruct pods are Burstable")
+    assert f["message"].startswith("pods of Qwen/Qwen2.5-7B-Instruct are Burstable")
     assert f["fix"] is None  # two containers have no memory at all: only a person can size them
 
 
@@ -178,8 +178,10 @@ def test_generic_ephemeral_volume_is_no_cache_and_is_converted(tmp_path: Path) -
     assert spec["containers"][0]["volumeMounts"] == [
         {"name": "data", "mountPath": "/data"}
     ]  # no second mount
-    assert docs[1]["kind"] == "PersistentVolumeClaim" and docs[1]["spec"]["resources"]["requests"] == {
-        "storage": "50Gi"
+    # the author's ephemeral claim (ReadWriteOnce, 100Gi) becomes a lasting one of the same size
+    assert docs[1]["kind"] == "PersistentVolumeClaim" and docs[1]["spec"] == {
+        "accessModes": ["ReadWriteOnce"],
+        "resources": {"requests": {"storage": "100Gi"}},
     }
     assert findings(tmp_path, "LLM012", "d.yaml") == []
 
@@ -501,7 +503,9 @@ def test_nim_parallelism_from_env(tmp_path: Path) -> None:
     text = write(tmp_path, "d.yaml", deployment("nim", body)).read_text()
     [f] = findings(tmp_path, "LLM010", "d.yaml")
     assert at(f) == pos(text, "{name: NIM_TENSOR_PARALLEL_SIZE")
-    assert "NIM_TENSOR_PARALLEL_SIZE=2 needs 2 GPUs but the pod has 8 GPUs" in f["message"]
+    assert (
+        "NIM_TENSOR_PARALLEL_SIZE" in f["message"] and "needs 2 GPUs but the pod has 8 GPUs" in f["message"]
+    )
 
 
 # ---- LLM020: a generated policy never blocks what the manifests show ----------------------------------
@@ -585,3 +589,39 @@ spec:
     write(tmp_path, "isvc.yaml", text)
     [f] = findings(tmp_path, "LLM026", "isvc.yaml")
     assert "in 'kserve-container'" in f["message"] and at(f) == pos(text, "memory: 8Gi")
+
+
+def test_kserve_pvc_storage_uri_is_a_persistent_model_dir(tmp_path: Path) -> None:
+    isvc = """apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {name: llama}
+spec:
+  predictor:
+    model:
+      modelFormat: {name: nvidia-nim-llama3-8b-instruct}
+      storageUri: URI
+      resources: {limits: {nvidia.com/gpu: 1}}
+---
+apiVersion: serving.kserve.io/v1alpha1
+kind: ServingRuntime
+metadata: {name: nim}
+spec:
+  supportedModelFormats: [{name: nvidia-nim-llama3-8b-instruct, autoSelect: true}]
+  containers:
+    - name: kserve-container
+      image: nvcr.io/nim/meta/llama3-8b-instruct:1.0.0
+      env:
+        - {name: NIM_CACHE_PATH, value: /mnt/models/cache}
+"""
+    write(tmp_path, "isvc.yaml", isvc.replace("URI", "pvc://nim-pvc/"))
+    assert findings(tmp_path, "LLM012", "isvc.yaml") == []
+
+
+def test_offline_hub_never_downloads(tmp_path: Path) -> None:
+    offline = VLLM.replace(
+        "          resources:", '          env: [{name: HF_HUB_OFFLINE, value: "1"}]\n          resources:'
+    )
+    write(tmp_path, "d.yaml", deployment("vllm", offline))
+    assert findings(tmp_path, "LLM012", "d.yaml") == []
+    write(tmp_path, "d.yaml", deployment("vllm", VLLM))
+    assert len(findings(tmp_path, "LLM012", "d.yaml")) == 1

@@ -87,13 +87,13 @@ def container_label(c: Container) -> str:
 
 
 def server_name(s: Server) -> str:
-    """How a message names a server: its model, else its framework."""
+    """How a message names a server: its model, else its framework (never an image, a volume or a path)."""
+    ref = s.model() or ""
     fn = getattr(s, "display_name", None)
     if callable(fn):
         name = fn()
-        if isinstance(name, str) and name:
-            return name
-    ref = s.model() or ""
+        if isinstance(name, str) and name and not name.startswith("GPU container"):
+            ref = name
     if s.framework is not None and s.framework.key == "nim":
         env = s.env.get("NIM_MODEL_NAME")
         if env is not None and env.value:
@@ -101,7 +101,10 @@ def server_name(s: Server) -> str:
     m = _model_words(ref)
     if m:
         return m
-    return s.framework.title if s.framework else "the GPU server"
+    return s.framework.title if s.framework else f"{s.obj.kind} {s.obj.name}"
+
+
+_GENERIC_DIRS = frozenset({"models", "model", "data", "weights", "cache", "mnt", "workspace"})
 
 
 def _model_words(ref: str) -> str:
@@ -119,7 +122,8 @@ def _model_words(ref: str) -> str:
     parts = [p for p in rest.split("/") if p]
     if scheme and len(parts) < 2:
         return ""  # pvc://claim, s3://bucket: the volume, not the model
-    return parts[-1] if parts else ""
+    last = parts[-1] if parts else ""
+    return "" if last.lower() in _GENERIC_DIRS else last
 
 
 _BNB = ("bitsandbytes", "bnb")

@@ -405,6 +405,8 @@ def template_name(ctx: Context, t: PodTemplate) -> str:
 
 # ---- LLM026 -------------------------------------------------------------------------------------------
 
+KSERVE_KINDS = frozenset({"InferenceService", "ServingRuntime", "ClusterServingRuntime"})
+
 QOS_RESOURCES = ("cpu", "memory")
 
 
@@ -417,8 +419,8 @@ def _memory_state(c: Container) -> tuple[str, Edit | None, Path] | None:
     if lim is not None and (req is None or same(req, lim)):
         return None  # a limit alone: the request defaults to it
     if lim is None and req is None:
-        if c.obj.kind == "InferenceService":
-            return None  # the serving runtime KServe merges in sizes the container: unknown here
+        if c.obj.kind in KSERVE_KINDS:
+            return None  # KServe merges the InferenceService's and its runtime's container: sized elsewhere
         at: Path = (*c.path, "resources") if "resources" in c.data else (*c.path, "name")
         return "unset", None, at
     if lim is None:
@@ -469,7 +471,7 @@ def not_guaranteed_qos(ctx: Context) -> Iterator[Finding]:
             detail = "memory " + "; ".join(f"{why} in {_names(who, 2)}" for why, who in by_reason.items())
         cls = _qos_class(t)
         msg = (
-            f"{server_name(s)} pods are {cls} ({detail}): under memory pressure they are evicted or OOM-killed "
+            f"pods of {server_name(s)} are {cls} ({detail}): under memory pressure they are evicted or OOM-killed "
             "first"
         )
         # the server's own container first: that is where the reader looks

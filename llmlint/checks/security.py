@@ -421,7 +421,8 @@ def _policy_fix(
         parts.append(f"egress to DNS and TCP 443 except {METADATA_CIDR}")
     return make_fix(
         "unsafe",
-        f"add NetworkPolicy {name} ({'; '.join(parts)}); check the callers and the destinations the server needs",
+        f"add NetworkPolicy {name} ({'; '.join(parts)}); check the callers, Services' target ports and the "
+        "destinations the server needs",
         AddDocument(w.obj.target, doc),
     )
 

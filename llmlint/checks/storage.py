@@ -262,6 +262,16 @@ def is_hub_model(s: Server) -> bool:
     return bool(m) and not m.startswith(_LOCAL) and bool(_HUB_ID.match(m))
 
 
+def _offline(s: Server) -> bool:
+    """``HF_HUB_OFFLINE=1`` (or ``TRANSFORMERS_OFFLINE``): the server never downloads; weights come with
+    the image or a volume."""
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        v = s.env.get(name)
+        if v is not None and (v.value or "").strip().lower() in ("1", "true", "yes", "on"):
+            return True
+    return False
+
+
 def claim_templates(w: Workload) -> set[str]:
     """Names of a StatefulSet's volumeClaimTemplates: a persistent claim per pod."""
     if w.kind != "StatefulSet":
@@ -277,8 +287,28 @@ def _cache_mounts(s: Server, cache: str) -> list[tuple[int, dict[str, Any]]]:
     return [(i, m) for i, m in s.container.mounts if _covers(str(m.get("mountPath", "")), cache)]
 
 
+KSERVE_MODEL_DIR = "/mnt/models"  # where KServe mounts (pvc://) or downloads (s3://, hf://…) storageUri
+
+
+def _storage_uri(s: Server) -> str:
+    w = s.container.template.workload
+    for v in (
+        s.container.data.get("storageUri"),
+        dig(w.obj.data, "spec", "predictor", "model", "storageUri"),
+        dig(w.obj.data, "spec", "predictor", "storageUri"),
+    ):
+        if isinstance(v, str) and v:
+            return v
+    return ""
+
+
 def on_persistent_volume(s: Server, cache: str) -> bool:
     t = s.container.template
+    under_models = _norm(cache) == KSERVE_MODEL_DIR or _norm(cache).startswith(KSERVE_MODEL_DIR + "/")
+    if under_models and t.workload.kind in ("ServingRuntime", "ClusterServingRuntime"):
+        return True  # the InferenceService's storageUri decides what is mounted there: not known here
+    if under_models and t.workload.kind == "InferenceService" and _storage_uri(s).startswith("pvc://"):
+        return True  # KServe mounts the claim at /mnt/models
     vcts = claim_templates(t.workload)
     for _, m in _cache_mounts(s, cache):
         name = str(m.get("name"))
@@ -299,7 +329,7 @@ def model_downloaded_every_start(ctx: Context) -> Iterator[Finding]:
         if s.framework is None or s.framework.key in ("ollama", "triton", "llamacpp") or not is_hub_model(s):
             continue
         c, t = s.container, s.container.template
-        if is_context(c.obj):
+        if is_context(c.obj) or _offline(s):
             continue
         cache = cache_dir(s)
         if on_persistent_volume(s, cache):
