@@ -41,7 +41,7 @@ def _tgi_in_maintenance(ctx: Context) -> Iterator[Finding]:
         subject = model_name(s) or "the server"
         msg = f"{subject} runs on {release}, archived on 2026-03-21: migrate to vLLM or SGLang"
         if why_not:
-            msg += f"; no automatic fix: {why_not}"
+            msg += f"; no fix: {why_not}"
         obj, path = at(c, "image") if c.image else at(c, "name")
         yield ctx.finding("LLM007", obj, path, msg, container=c, fix=fix)
 
@@ -86,12 +86,12 @@ def _image_not_pinned(ctx: Context) -> Iterator[Finding]:
                 f"pin the image to {new} (config image-pins)",
                 SetValue(obj.target, path, new),
             )
-        what = "the :latest tag" if tag else "no tag (that is :latest)"
+        what = "the :latest tag" if tag else "no tag (:latest)"
         m = model_name(s)
         serving = f" ({m})" if m else ""
         msg = (
-            f"{image}{serving} has {what}: a restart may pull another server release with other flags and "
-            "defaults; pin a version tag or a digest"
+            f"{image}{serving} has {what}: a restart may pull another server release with other flags; "
+            "pin a version or a digest"
         )
         yield ctx.finding("LLM008", obj, path, msg, container=c, fix=fix)
 

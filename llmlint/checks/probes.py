@@ -54,8 +54,8 @@ def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
                 continue  # liveness already outlasts the load: nothing kills the loading model
             key = "livenessProbe"
             msg = (
-                f"livenessProbe restarts {name} after {live_budget} s but loading needs {secs} s ({facts}) "
-                "and there is no startupProbe: a crash loop"
+                f"livenessProbe restarts {name} after {live_budget} s but it needs {secs} s to load ({facts}): "
+                "a crash loop without a startupProbe"
             )
         else:
             key = "readinessProbe"

@@ -116,9 +116,11 @@ def model_unserved(model: str | None) -> str | None:
     """Why vLLM cannot serve ``model`` (None: it can, as far as its name tells)."""
     if not model:
         return "the model id is unknown"
+    if model.rstrip("/") == "/mnt/models":
+        return "the model is the InferenceService's, not named here"
     m = _UNSERVED.search(model)
     if m:
-        return f"vLLM does not serve {m.group(1).upper()} (encoder-decoder) models"
+        return f"vLLM does not serve {m.group(1).upper()} (encoder-decoder)"
     if not _SERVED.search(model):
         return f"cannot tell whether vLLM serves {model}"
     return None
