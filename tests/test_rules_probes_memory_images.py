@@ -487,3 +487,31 @@ def test_declared_fix_availability_matches_the_examples(tmp_path: Path, rule: st
         assert not any(has_fix)
     else:
         assert (any(has_fix) and not all(has_fix)) or raw["fix"].get("availability_note"), rule
+
+
+def _services_are_read() -> bool:
+    from llmlint.engine import Settings, analyse
+    from llmlint.manifest.loader import SourceText, decode, load
+
+    text = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: x}}\n"
+    text += "---\n" + deployment("- name: s\n  image: vllm/vllm-openai:v0.10.1\n")
+    src = decode("probe.yaml", text.encode())
+    assert isinstance(src, SourceText)
+    graph = analyse([load(src)], Settings(select=["LLM007"])).graph
+    return bool(graph.of_kind("Service"))
+
+
+def test_tgi_without_any_port_fact_is_not_migrated(tmp_path: Path) -> None:
+    image = "us-docker.pkg.dev/deeplearning-platform-release/gcr.io/huggingface-text-generation-inference-cu124.2-3.ubuntu2204.py311"
+    f, _ = migrate(tmp_path, tgi(json.dumps({"MODEL_ID": "google/gemma-2-9b-it"}), image=image))
+    assert f["fix"] is None and "port" in f["message"]
+
+
+@pytest.mark.skipif(not _services_are_read(), reason="the prefilter does not parse Services yet")
+def test_port_of_an_image_without_a_known_default_comes_from_the_service(tmp_path: Path) -> None:
+    image = "us-docker.pkg.dev/deeplearning-platform-release/gcr.io/huggingface-text-generation-inference-cu124.2-3.ubuntu2204.py311"
+    service = "---\napiVersion: v1\nkind: Service\nmetadata: {name: llm}\nspec:\n  selector: {app: llm}\n"
+    service += "  ports: [{port: 80, targetPort: 8000}]\n"
+    text = tgi(json.dumps({"MODEL_ID": "google/gemma-2-9b-it", "NUM_SHARD": "2"}), image=image) + service
+    _, doc = migrate(tmp_path, text)
+    assert "--port=8000" in container_of(doc)["args"]

@@ -90,7 +90,7 @@ def _image_not_pinned(ctx: Context) -> Iterator[Finding]:
         m = model_name(s)
         serving = f" ({m})" if m else ""
         msg = (
-            f"{image}{serving} has {what}: a restart may pull another server release with other flags; "
+            f"{image}{serving} has {what}: a restart may pull another release with other flags; "
             "pin a version or a digest"
         )
         yield ctx.finding("LLM008", obj, path, msg, container=c, fix=fix)

@@ -57,7 +57,7 @@ def _gpu_memory_utilization_too_high(ctx: Context) -> Iterator[Finding]:
             fix = make_fix("safe", f"set {f.name} to {new}{suffix}", edit_value(origin, f.value, new))
         msg = (
             f"{f.name} {f.value}{suffix} for {display_name(s)} leaves {100 - v * 100:.0f}% of GPU memory for "
-            f"CUDA, NCCL and activations: OOM under load; use at most {target:.2f}"
+            f"CUDA, NCCL and activations: OOM under load (max {target:.2f})"
         )
         yield ctx.finding("LLM003", obj, path, msg, container=s.container, fix=fix, span=span)
 
