@@ -515,3 +515,17 @@ def test_port_of_an_image_without_a_known_default_comes_from_the_service(tmp_pat
     text = tgi(json.dumps({"MODEL_ID": "google/gemma-2-9b-it", "NUM_SHARD": "2"}), image=image) + service
     _, doc = migrate(tmp_path, text)
     assert "--port=8000" in container_of(doc)["args"]
+
+
+def test_ollama_loads_models_on_demand_so_no_startup_finding(tmp_path: Path) -> None:
+    text = deployment(
+        "- name: ollama\n  image: ollama/ollama:0.6.5\n  resources: {limits: {nvidia.com/gpu: 1}}\n"
+        "  livenessProbe: {httpGet: {path: /, port: 11434}}\n"
+    )
+    p = write(tmp_path, "o.yaml", text)
+    assert findings(p, "LLM001") == []
+    vllm = deployment(
+        "- name: vllm\n  image: vllm/vllm-openai:v0.10.1\n  args: [--model=meta-llama/Llama-3.1-8B-Instruct]\n"
+        "  livenessProbe: {httpGet: {path: /health, port: 8000}}\n"
+    )
+    assert len(findings(write(tmp_path, "v.yaml", vllm), "LLM001")) == 1

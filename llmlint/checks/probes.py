@@ -21,6 +21,12 @@ from llmlint.checks.common import (
 )
 from llmlint.graph.objects import Container, as_int
 from llmlint.model import Finding, SetValue
+from llmlint.serving.server import Server
+
+
+def _loads_lazily(s: Server) -> bool:
+    """Ollama answers at once and loads a model on its first request: its start holds no model load."""
+    return s.framework is not None and s.framework.key == "ollama"
 
 
 def _seconds(need: float, cap: int) -> str:
@@ -36,7 +42,7 @@ def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
     cap = startup_cap(ctx)
     for s in merged_first_last(ctx.servers):
         c = s.container
-        if c.probe("startupProbe") is not None:
+        if c.probe("startupProbe") is not None or _loads_lazily(s):
             continue
         live, ready = c.probe("livenessProbe"), c.probe("readinessProbe")
         if live is None and ready is None:
@@ -96,7 +102,7 @@ def _startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
     for s in merged_first_last(ctx.inference_servers()):
         c = s.container
         probe = c.probe("startupProbe")
-        if probe is None:
+        if probe is None or _loads_lazily(s):
             continue
         budget, delay, period, failures = probe_budget(probe)
         need, facts, _known = startup_estimate(ctx, s)
