@@ -414,6 +414,7 @@ def test_lora_adapters_block_the_migration(tmp_path: Path) -> None:
     [
         ("vllm/vllm-openai", True),
         ("vllm/vllm-openai:latest", True),
+        ("vllm/vllm-openai:nightly", True),
         ("nvcr.io/nim/meta/llama-3.1-8b-instruct", True),  # a model's version is not the server's
         (
             "us-docker.pkg.dev/deeplearning-platform-release/gcr.io/huggingface-text-generation-inference-cu124.2-3.ubuntu2204.py311",
@@ -529,3 +530,31 @@ def test_ollama_loads_models_on_demand_so_no_startup_finding(tmp_path: Path) -> 
         "  livenessProbe: {httpGet: {path: /health, port: 8000}}\n"
     )
     assert len(findings(write(tmp_path, "v.yaml", vllm), "LLM001")) == 1
+
+
+@pytest.mark.parametrize(
+    ("image", "kind", "path", "fires"),
+    [
+        ("vllm/vllm-openai:v0.10.1", "livenessProbe", "/v1/models", False),  # served: the probe works
+        ("vllm/vllm-openai:v0.10.1", "readinessProbe", "/metrics", False),
+        ("vllm/vllm-openai:v0.10.1", "livenessProbe", "/healthz", True),  # 404
+        ("nvcr.io/nvidia/tritonserver:24.08-py3", "readinessProbe", "/v2/health/live", True),  # before ready
+        ("nvcr.io/nvidia/tritonserver:24.08-py3", "livenessProbe", "/v2/health/ready", False),
+    ],
+)
+def test_probe_paths_that_work_are_not_reported(
+    tmp_path: Path, image: str, kind: str, path: str, fires: bool
+) -> None:
+    text = deployment(
+        f"- name: s\n  image: {image}\n  args: [--model=meta-llama/Llama-3.1-8B-Instruct]\n"
+        f"  startupProbe: {{httpGet: {{path: /health, port: 8000}}, failureThreshold: 100}}\n"
+        f"  {kind}: {{httpGet: {{path: {path}, port: 8000}}}}\n"
+    ).replace(
+        "path: /health, port: 8000}, failureThreshold",
+        "path: /v2/health/ready, port: 8000}, failureThreshold"
+        if "triton" in image
+        else "path: /health, port: 8000}, failureThreshold",
+    )
+    found = [f for f in findings(write(tmp_path, "p.yaml", text), "LLM015") if kind in f["message"]]
+    assert bool(found) is fires
+    assert all(len(f["message"]) <= 170 for f in found)

@@ -55,6 +55,10 @@ _VERSION_IN_NAME = re.compile(
 )
 
 
+# Tags that follow a branch, not a release.
+MOVING_TAGS = frozenset({"latest", "nightly", "main", "master", "dev", "edge"})
+
+
 def version_in_name(repo: str) -> bool:
     return bool(_VERSION_IN_NAME.search(repo.rsplit("/", 1)[-1]))
 
@@ -74,7 +78,7 @@ def _image_not_pinned(ctx: Context) -> Iterator[Finding]:
         if not image or "@" in image or "$(" in image or "{{" in image:
             continue  # a digest pins the image; a placeholder is not an image yet
         repo, tag = image_repository(image)
-        if tag not in (None, "latest") or version_in_name(repo):
+        if (tag is not None and tag.lower() not in MOVING_TAGS) or version_in_name(repo):
             continue
         pin = pins.get(repo) or pins.get(strip_registry(repo))
         obj, path = at(c, "image")
@@ -86,7 +90,7 @@ def _image_not_pinned(ctx: Context) -> Iterator[Finding]:
                 f"pin the image to {new} (config image-pins)",
                 SetValue(obj.target, path, new),
             )
-        what = "the :latest tag" if tag else "no tag (:latest)"
+        what = f"the moving :{tag} tag" if tag else "no tag (:latest)"
         m = model_name(s)
         serving = f" ({m})" if m else ""
         msg = (

@@ -216,10 +216,21 @@ def _probe_path_not_health_endpoint(ctx: Context) -> Iterator[Finding]:
             if path in {_health_path(p) for p in allowed}:
                 continue
             right = allowed[0]
-            served = path in {_health_path(p) for p in fw.other_paths}
-            what = "serves, but not as a health check" if served else "does not serve (404)"
-            outcome = "restarts a healthy server" if kind == "livenessProbe" else "never passes"
-            msg = f"{kind} of {display_name(s)} requests {raw!r}, which {fw.title} {what}: it {outcome}; use {right}"
+            # a liveness endpoint answers before the models are loaded (Triton, NIM, KServe v2)
+            live_only = (
+                kind != "livenessProbe"
+                and "live" in path
+                and path in {_health_path(p) for p in fw.live_paths}
+            )
+            served = (*fw.other_paths, *fw.ready_paths)
+            if not live_only and path in {_health_path(p) for p in served}:
+                continue  # served (200 once the server is up): not a health path, but the probe works
+            if live_only:
+                what = "answers it before the model is ready"
+            else:
+                outcome = "restarts a healthy server" if kind == "livenessProbe" else "never passes"
+                what = f"does not serve it (404): the probe {outcome}"
+            msg = f"{kind} of {display_name(s)} requests {raw!r}: {fw.title} {what}; use {right}"
             obj, where = at(c, kind, "httpGet", "path") if "path" in h else at(c, kind, "httpGet")
             hobj, hpath = at(c, kind, "httpGet")
             fix = make_fix(
