@@ -414,6 +414,7 @@ def test_lora_adapters_block_the_migration(tmp_path: Path) -> None:
     [
         ("vllm/vllm-openai", True),
         ("vllm/vllm-openai:latest", True),
+        ("vllm/vllm-openai:nightly", True),
         ("nvcr.io/nim/meta/llama-3.1-8b-instruct", True),  # a model's version is not the server's
         (
             "us-docker.pkg.dev/deeplearning-platform-release/gcr.io/huggingface-text-generation-inference-cu124.2-3.ubuntu2204.py311",
@@ -487,3 +488,73 @@ def test_declared_fix_availability_matches_the_examples(tmp_path: Path, rule: st
         assert not any(has_fix)
     else:
         assert (any(has_fix) and not all(has_fix)) or raw["fix"].get("availability_note"), rule
+
+
+def _services_are_read() -> bool:
+    from llmlint.engine import Settings, analyse
+    from llmlint.manifest.loader import SourceText, decode, load
+
+    text = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: x}}\n"
+    text += "---\n" + deployment("- name: s\n  image: vllm/vllm-openai:v0.10.1\n")
+    src = decode("probe.yaml", text.encode())
+    assert isinstance(src, SourceText)
+    graph = analyse([load(src)], Settings(select=["LLM007"])).graph
+    return bool(graph.of_kind("Service"))
+
+
+def test_tgi_without_any_port_fact_is_not_migrated(tmp_path: Path) -> None:
+    image = "us-docker.pkg.dev/deeplearning-platform-release/gcr.io/huggingface-text-generation-inference-cu124.2-3.ubuntu2204.py311"
+    f, _ = migrate(tmp_path, tgi(json.dumps({"MODEL_ID": "google/gemma-2-9b-it"}), image=image))
+    assert f["fix"] is None and "port" in f["message"]
+
+
+@pytest.mark.skipif(not _services_are_read(), reason="the prefilter does not parse Services yet")
+def test_port_of_an_image_without_a_known_default_comes_from_the_service(tmp_path: Path) -> None:
+    image = "us-docker.pkg.dev/deeplearning-platform-release/gcr.io/huggingface-text-generation-inference-cu124.2-3.ubuntu2204.py311"
+    service = "---\napiVersion: v1\nkind: Service\nmetadata: {name: llm}\nspec:\n  selector: {app: llm}\n"
+    service += "  ports: [{port: 80, targetPort: 8000}]\n"
+    text = tgi(json.dumps({"MODEL_ID": "google/gemma-2-9b-it", "NUM_SHARD": "2"}), image=image) + service
+    _, doc = migrate(tmp_path, text)
+    assert "--port=8000" in container_of(doc)["args"]
+
+
+def test_ollama_loads_models_on_demand_so_no_startup_finding(tmp_path: Path) -> None:
+    text = deployment(
+        "- name: ollama\n  image: ollama/ollama:0.6.5\n  resources: {limits: {nvidia.com/gpu: 1}}\n"
+        "  livenessProbe: {httpGet: {path: /, port: 11434}}\n"
+    )
+    p = write(tmp_path, "o.yaml", text)
+    assert findings(p, "LLM001") == []
+    vllm = deployment(
+        "- name: vllm\n  image: vllm/vllm-openai:v0.10.1\n  args: [--model=meta-llama/Llama-3.1-8B-Instruct]\n"
+        "  livenessProbe: {httpGet: {path: /health, port: 8000}}\n"
+    )
+    assert len(findings(write(tmp_path, "v.yaml", vllm), "LLM001")) == 1
+
+
+@pytest.mark.parametrize(
+    ("image", "kind", "path", "fires"),
+    [
+        ("vllm/vllm-openai:v0.10.1", "livenessProbe", "/v1/models", False),  # served: the probe works
+        ("vllm/vllm-openai:v0.10.1", "readinessProbe", "/metrics", False),
+        ("vllm/vllm-openai:v0.10.1", "livenessProbe", "/healthz", True),  # 404
+        ("nvcr.io/nvidia/tritonserver:24.08-py3", "readinessProbe", "/v2/health/live", True),  # before ready
+        ("nvcr.io/nvidia/tritonserver:24.08-py3", "livenessProbe", "/v2/health/ready", False),
+    ],
+)
+def test_probe_paths_that_work_are_not_reported(
+    tmp_path: Path, image: str, kind: str, path: str, fires: bool
+) -> None:
+    text = deployment(
+        f"- name: s\n  image: {image}\n  args: [--model=meta-llama/Llama-3.1-8B-Instruct]\n"
+        f"  startupProbe: {{httpGet: {{path: /health, port: 8000}}, failureThreshold: 100}}\n"
+        f"  {kind}: {{httpGet: {{path: {path}, port: 8000}}}}\n"
+    ).replace(
+        "path: /health, port: 8000}, failureThreshold",
+        "path: /v2/health/ready, port: 8000}, failureThreshold"
+        if "triton" in image
+        else "path: /health, port: 8000}, failureThreshold",
+    )
+    found = [f for f in findings(write(tmp_path, "p.yaml", text), "LLM015") if kind in f["message"]]
+    assert bool(found) is fires
+    assert all(len(f["message"]) <= 170 for f in found)

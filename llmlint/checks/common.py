@@ -133,7 +133,7 @@ def startup_estimate(ctx: Context, s: Server) -> tuple[float, str, bool]:
     gb = download_gb(s)
     if gb is None:
         need = float(ctx.param("startup-unknown-model-seconds"))
-        return need, "model size unknown, assumed", False
+        return need, "size unknown, assumed", False
     need = load_seconds(
         gb,
         fixed_seconds=float(ctx.param("startup-fixed-seconds")),
@@ -143,7 +143,7 @@ def startup_estimate(ctx: Context, s: Server) -> tuple[float, str, bool]:
     size = f"{gb:.0f}" if gb < 1e5 else f"{gb:.3g}"
     facts = f"{params:.4g}B, {size} GB of weights" if params else f"{size} GB of weights"
     if s.model_params() is None and not s.model():
-        facts += ", size read from the image name"
+        facts += ", size from the image name"
     return need, facts, True
 
 

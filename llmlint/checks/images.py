@@ -41,7 +41,7 @@ def _tgi_in_maintenance(ctx: Context) -> Iterator[Finding]:
         subject = model_name(s) or "the server"
         msg = f"{subject} runs on {release}, archived on 2026-03-21: migrate to vLLM or SGLang"
         if why_not:
-            msg += f"; no automatic fix: {why_not}"
+            msg += f"; no fix: {why_not}"
         obj, path = at(c, "image") if c.image else at(c, "name")
         yield ctx.finding("LLM007", obj, path, msg, container=c, fix=fix)
 
@@ -53,6 +53,10 @@ _VERSION_IN_NAME = re.compile(
     r"(?i)(text-generation-inference|tgi|vllm|sglang|tritonserver|triton|llama\.?cpp|ollama)"
     r".*(?:^|[.\-_])v?\d+[.\-_]\d+(?:[.\-_]\d+)*(?=$|[.\-_])"
 )
+
+
+# Tags that follow a branch, not a release.
+MOVING_TAGS = frozenset({"latest", "nightly", "main", "master", "dev", "edge"})
 
 
 def version_in_name(repo: str) -> bool:
@@ -74,7 +78,7 @@ def _image_not_pinned(ctx: Context) -> Iterator[Finding]:
         if not image or "@" in image or "$(" in image or "{{" in image:
             continue  # a digest pins the image; a placeholder is not an image yet
         repo, tag = image_repository(image)
-        if tag not in (None, "latest") or version_in_name(repo):
+        if (tag is not None and tag.lower() not in MOVING_TAGS) or version_in_name(repo):
             continue
         pin = pins.get(repo) or pins.get(strip_registry(repo))
         obj, path = at(c, "image")
@@ -86,12 +90,12 @@ def _image_not_pinned(ctx: Context) -> Iterator[Finding]:
                 f"pin the image to {new} (config image-pins)",
                 SetValue(obj.target, path, new),
             )
-        what = "the :latest tag" if tag else "no tag (that is :latest)"
+        what = f"the moving :{tag} tag" if tag else "no tag (:latest)"
         m = model_name(s)
         serving = f" ({m})" if m else ""
         msg = (
-            f"{image}{serving} has {what}: a restart may pull another server release with other flags and "
-            "defaults; pin a version tag or a digest"
+            f"{image}{serving} has {what}: a restart may pull another release with other flags; "
+            "pin a version or a digest"
         )
         yield ctx.finding("LLM008", obj, path, msg, container=c, fix=fix)
 

@@ -57,7 +57,7 @@ def _gpu_memory_utilization_too_high(ctx: Context) -> Iterator[Finding]:
             fix = make_fix("safe", f"set {f.name} to {new}{suffix}", edit_value(origin, f.value, new))
         msg = (
             f"{f.name} {f.value}{suffix} for {display_name(s)} leaves {100 - v * 100:.0f}% of GPU memory for "
-            f"CUDA, NCCL and activations: OOM under load (use at most {target:.2f})"
+            f"CUDA, NCCL and activations: OOM under load (max {target:.2f})"
         )
         yield ctx.finding("LLM003", obj, path, msg, container=s.container, fix=fix, span=span)
 
@@ -229,8 +229,8 @@ def _shm_not_memory_backed(ctx: Context) -> Iterator[Finding]:
             )
         else:
             msg = (
-                f"/dev/shm of {model} ({what}) has no sizeLimit: its pages count against the memory limit "
-                "and a burst ends in OOMKilled"
+                f"/dev/shm of {model} ({what}) has no sizeLimit: its pages count against the memory limit, "
+                "so a burst is OOMKilled"
             )
         if not limit:
             edits.append(SetValue(vobj.target, (*base, "sizeLimit"), size))
@@ -351,8 +351,8 @@ def _max_model_len_unset(ctx: Context) -> Iterator[Finding]:
                 else SetValue(c.obj.target, (*c.path, "args"), [f"{flag}={target}"]),
             )
         msg = (
-            f"{display_name(s)} supports {ctx_len:,} tokens and no --max-model-len is set: vLLM refuses to start "
-            "if the KV cache cannot hold one such sequence"
+            f"{display_name(s)} supports {ctx_len:,} tokens and has no --max-model-len: vLLM fails to start if "
+            "its KV cache cannot hold one such sequence"
         )
         mf = s.flag("model")
         if mf is not None:

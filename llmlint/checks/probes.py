@@ -21,6 +21,12 @@ from llmlint.checks.common import (
 )
 from llmlint.graph.objects import Container, as_int
 from llmlint.model import Finding, SetValue
+from llmlint.serving.server import Server
+
+
+def _loads_lazily(s: Server) -> bool:
+    """Ollama answers at once and loads a model on its first request: its start holds no model load."""
+    return s.framework is not None and s.framework.key == "ollama"
 
 
 def _seconds(need: float, cap: int) -> str:
@@ -36,7 +42,7 @@ def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
     cap = startup_cap(ctx)
     for s in merged_first_last(ctx.servers):
         c = s.container
-        if c.probe("startupProbe") is not None:
+        if c.probe("startupProbe") is not None or _loads_lazily(s):
             continue
         live, ready = c.probe("livenessProbe"), c.probe("readinessProbe")
         if live is None and ready is None:
@@ -54,8 +60,8 @@ def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
                 continue  # liveness already outlasts the load: nothing kills the loading model
             key = "livenessProbe"
             msg = (
-                f"livenessProbe restarts {name} after {live_budget} s but loading needs {secs} s ({facts}) "
-                "and there is no startupProbe: a crash loop"
+                f"livenessProbe restarts {name} after {live_budget} s but it needs {secs} s to load ({facts}): "
+                "a crash loop without a startupProbe"
             )
         else:
             key = "readinessProbe"
@@ -96,7 +102,7 @@ def _startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
     for s in merged_first_last(ctx.inference_servers()):
         c = s.container
         probe = c.probe("startupProbe")
-        if probe is None:
+        if probe is None or _loads_lazily(s):
             continue
         budget, delay, period, failures = probe_budget(probe)
         need, facts, _known = startup_estimate(ctx, s)
@@ -210,10 +216,21 @@ def _probe_path_not_health_endpoint(ctx: Context) -> Iterator[Finding]:
             if path in {_health_path(p) for p in allowed}:
                 continue
             right = allowed[0]
-            served = path in {_health_path(p) for p in fw.other_paths}
-            what = "serves, but not as a health check" if served else "does not serve (404)"
-            outcome = "restarts a healthy server" if kind == "livenessProbe" else "never passes"
-            msg = f"{kind} of {display_name(s)} requests {raw!r}, which {fw.title} {what}: it {outcome}; use {right}"
+            # a liveness endpoint answers before the models are loaded (Triton, NIM, KServe v2)
+            live_only = (
+                kind != "livenessProbe"
+                and "live" in path
+                and path in {_health_path(p) for p in fw.live_paths}
+            )
+            served = (*fw.other_paths, *fw.ready_paths)
+            if not live_only and path in {_health_path(p) for p in served}:
+                continue  # served (200 once the server is up): not a health path, but the probe works
+            if live_only:
+                what = "answers it before the model is ready"
+            else:
+                outcome = "restarts a healthy server" if kind == "livenessProbe" else "never passes"
+                what = f"does not serve it (404): the probe {outcome}"
+            msg = f"{kind} of {display_name(s)} requests {raw!r}: {fw.title} {what}; use {right}"
             obj, where = at(c, kind, "httpGet", "path") if "path" in h else at(c, kind, "httpGet")
             hobj, hpath = at(c, kind, "httpGet")
             fix = make_fix(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from llmlint.checks import Context, make_fix
 from llmlint.checks.common import display_name
 from llmlint.graph.objects import as_int, as_list, as_map
+from llmlint.graph.selectors import map_matches
 from llmlint.model import AppendItem, Edit, Fix, Path, SetValue
 from llmlint.serving.args import EnvVar
 from llmlint.serving.frameworks import image_repository
@@ -116,9 +117,11 @@ def model_unserved(model: str | None) -> str | None:
     """Why vLLM cannot serve ``model`` (None: it can, as far as its name tells)."""
     if not model:
         return "the model id is unknown"
+    if model.rstrip("/") == "/mnt/models":
+        return "the model is the InferenceService's, not named here"
     m = _UNSERVED.search(model)
     if m:
-        return f"vLLM does not serve {m.group(1).upper()} (encoder-decoder) models"
+        return f"vLLM does not serve {m.group(1).upper()} (encoder-decoder)"
     if not _SERVED.search(model):
         return f"cannot tell whether vLLM serves {model}"
     return None
@@ -271,7 +274,23 @@ def _environment(p: _Plan) -> None:
         p.given.add(new)
 
 
-def _port(p: _Plan) -> None:
+def _service_ports(ctx: Context, s: Server) -> set[int]:
+    """Numeric ``targetPort``s of the Services that select the server's pods."""
+    t = s.container.template
+    out: set[int] = set()
+    for svc in ctx.graph.of_kind("Service", s.obj.namespace):
+        selector = as_map(as_map(svc.data.get("spec")).get("selector"))
+        if not selector or not map_matches(selector, t.labels):
+            continue
+        for port in as_list(as_map(svc.data.get("spec")).get("ports")):
+            pm = as_map(port)
+            n = as_int(pm.get("targetPort", pm.get("port")))
+            if n is not None:
+                out.add(n)
+    return out
+
+
+def _port(ctx: Context, p: _Plan) -> None:
     """vLLM listens where TGI listened, so Services and probes still match."""
     s = p.s
     if "--port" in p.given:
@@ -292,8 +311,9 @@ def _port(p: _Plan) -> None:
         for port in as_list(s.container.data.get("ports"))
         if (n := as_int(as_map(port).get("containerPort"))) is not None
     }
-    if len(declared) == 1:
-        p.added.append(f"--port={declared.pop()}")
+    known = declared or _service_ports(ctx, s)
+    if len(known) == 1:
+        p.added.append(f"--port={known.pop()}")
         p.given.add("--port")
         return
     raise NoFix("the port this TGI image listens on is unknown")
@@ -342,7 +362,7 @@ def migration_fix(ctx: Context, s: Server) -> tuple[Fix | None, str | None]:
     try:
         _command_line(p)
         _environment(p)
-        _port(p)
+        _port(ctx, p)
         _defaults(p)
     except NoFix as exc:
         return None, str(exc)
