@@ -504,6 +504,9 @@ def _place(f: Finding, session: ChartSession, key: str, ld: Loaded) -> None:
     else:
         if hit is not None:
             f.message = f"{f.message} (from --set {hit.label()})"
+        elif origins and len(origins) > 1:  # "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+            keys = ", ".join(o.label() if o.file else f"--set {o.label()}" for o in origins)
+            f.message = f"{f.message} (from values keys {keys})"
         tline = session.line_of(key, rendered_line or 0)
         f.line = tline
         line_text = _line(session.template_text(key), tline)
