@@ -939,6 +939,8 @@ def _node(text: str, doc_index: int, path: Path) -> yaml.Node | None:
     splits them)."""
     cached = _DOCS.get(id(text))
     if cached is None or cached[0] is not text:
+        if len(_DOCS) > 256:
+            _DOCS.clear()
         cached = (text, list(iter_documents(SourceText("", None, text))))
         _DOCS[id(text)] = cached
     docs = cached[1]
