@@ -238,6 +238,8 @@ class ChartSession:
             full, value = mark
             shown = _go_string(value)
             file, fkey = self._source_of(full)
+            if file is None and not _has(self.set_data, full):
+                return None  # a default we did not read (a packaged subchart's): not known
             out.append(Origin(file, fkey, full, value, len(text), len(text) + len(shown)))
             text += shown
             pos = m.end()
