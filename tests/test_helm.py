@@ -377,3 +377,13 @@ def test_an_excluded_chart_is_not_rendered(tmp_path: Path) -> None:
     _chart(tmp_path, "broken")
     code, report = scan_json("broken", "--exclude", "broken", cwd=tmp_path)
     assert code == 0 and report["errors"] == []
+
+
+def test_values_read_as_kubernetes_reads_yaml_a_date_stays_a_string(tmp_path: Path) -> None:
+    _chart(tmp_path, "vllm")
+    write(tmp_path, "prod.yaml", "engine:\n  gpuMemoryUtilization: 0.99\nreleased: 2024-01-01\n")
+    code, _, err = cli("scan", "vllm", "-f", "prod.yaml", "--select", "LLM003", "--fix", cwd=tmp_path)
+    assert code == 0, err
+    assert (tmp_path / "prod.yaml").read_text(encoding="utf-8") == (
+        "engine:\n  gpuMemoryUtilization: 0.9\nreleased: 2024-01-01\n"
+    )

@@ -31,7 +31,7 @@ import yaml
 from llmlint.helm import OPTIONS, HelmOptions
 from llmlint.helm import render as engine
 from llmlint.helm.lines import classify, line_map, matches
-from llmlint.manifest.loader import Document, Loaded, SourceText, iter_documents, load, read_file
+from llmlint.manifest.loader import Document, Loaded, SourceText, _Loader, iter_documents, load, read_file
 from llmlint.manifest.positions import locate
 from llmlint.model import (
     AddDocument,
@@ -437,7 +437,7 @@ def _values_file(
     if not user:
         return ValuesFile(name, path, src, None, prefix, user)  # Helm reads it; we parse it if need be
     try:
-        data = yaml.load(src.text, Loader=yaml.CSafeLoader)
+        data = yaml.load(src.text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         errors.append(InputError(name, mark.line + 1 if mark else None, f"invalid values file: {exc}"))
@@ -688,7 +688,7 @@ def _lands(session: ChartSession, fix: Fix, edits: list[SetValue], key: str) -> 
             want = old.value[: wanted.start] + wanted.new + old.value[wanted.end :]
         if not _same(node.value, want):
             return None
-        value = yaml.load(yaml.serialize(node), Loader=yaml.CSafeLoader)
+        value = yaml.load(yaml.serialize(node), Loader=_Loader)
         ops.append({"op": "replace", "path": pointer(wanted.path), "value": value})
     return ops
 
@@ -878,7 +878,7 @@ def _line_of_text(path: str, needle: str) -> int | None:
 
 def _yaml_mapping(text: str) -> dict[str, Any]:
     try:
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError:
         return {}
     return data if isinstance(data, dict) else {}
