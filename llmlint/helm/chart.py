@@ -260,7 +260,17 @@ class ChartSession:
 
 
 def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loaded], list[InputError]]:
-    """Render the chart at ``path``; its templates as sources, its values files, and the errors."""
+    """Render the chart at ``path``; its templates as sources, and the errors (never an exception)."""
+    try:
+        return _read_chart(path, name, prefilter)
+    except Exception as exc:  # a bug here must cost the user this chart, not the scan
+        where = display_name(os.path.join(path, "Chart.yaml"), os.getcwd())
+        return [], [
+            InputError(where, None, f"internal error reading the chart ({type(exc).__name__}: {exc})")
+        ]
+
+
+def _read_chart(path: str, name: str, prefilter: bool) -> tuple[list[Loaded], list[InputError]]:
     cwd = os.getcwd()
     chart_dir = os.path.abspath(path)
     session = ChartSession(chart_dir, name, OPTIONS, cwd)
@@ -465,7 +475,10 @@ def relocate(findings: list[Finding], errors: list[InputError], loaded: list[Loa
         ld = rendered.get(f.target.source)
         if ld is None or ld.chart is None or ld.template is None:
             continue
-        _place(f, ld.chart, ld.template, ld)
+        try:
+            _place(f, ld.chart, ld.template, ld)
+        except Exception:  # a bug in placing must not lose the finding: keep it, without a line or fix
+            f.line, f.column, f.fix = None, None, None
     for e in errors:
         ld = rendered.get(e.file or "")
         if (
