@@ -264,6 +264,8 @@ def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loade
     try:
         return _read_chart(path, name, prefilter)
     except Exception as exc:  # a bug here must cost the user this chart, not the scan
+        if os.environ.get("LLMLINT_DEBUG"):
+            raise
         where = display_name(os.path.join(path, "Chart.yaml"), os.getcwd())
         return [], [
             InputError(where, None, f"internal error reading the chart ({type(exc).__name__}: {exc})")
@@ -478,6 +480,8 @@ def relocate(findings: list[Finding], errors: list[InputError], loaded: list[Loa
         try:
             _place(f, ld.chart, ld.template, ld)
         except Exception:  # a bug in placing must not lose the finding: keep it, without a line or fix
+            if os.environ.get("LLMLINT_DEBUG"):
+                raise
             f.line, f.column, f.fix = None, None, None
     for e in errors:
         ld = rendered.get(e.file or "")
