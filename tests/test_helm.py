@@ -362,3 +362,28 @@ def test_json_patch_on_the_rendered_object_equals_the_render_after_the_values_fi
     patched = jsonpatch.apply_patch(deployment(), ops)
     cli("scan", "vllm", "--select", "LLM003", "--fix", cwd=tmp_path)
     assert deployment() == patched
+
+
+def test_a_value_written_from_two_keys_names_both_at_the_template_line(tmp_path: Path) -> None:
+    _chart(tmp_path, "vllm")
+    write(tmp_path, "edge.yaml", "image:\n  tag: latest\n")
+    _, report = scan_json("vllm", "--select", "LLM008", "-f", "edge.yaml", cwd=tmp_path)
+    f = _one(report, "LLM008")
+    assert (f["file"], f["line"]) == ("vllm/templates/deployment.yaml", 19)
+    assert f["message"].endswith("(from values keys image.repository, image.tag)")
+
+
+def test_an_excluded_chart_is_not_rendered(tmp_path: Path) -> None:
+    _chart(tmp_path, "broken")
+    code, report = scan_json("broken", "--exclude", "broken", cwd=tmp_path)
+    assert code == 0 and report["errors"] == []
+
+
+def test_values_read_as_kubernetes_reads_yaml_a_date_stays_a_string(tmp_path: Path) -> None:
+    _chart(tmp_path, "vllm")
+    write(tmp_path, "prod.yaml", "engine:\n  gpuMemoryUtilization: 0.99\nreleased: 2024-01-01\n")
+    code, _, err = cli("scan", "vllm", "-f", "prod.yaml", "--select", "LLM003", "--fix", cwd=tmp_path)
+    assert code == 0, err
+    assert (tmp_path / "prod.yaml").read_text(encoding="utf-8") == (
+        "engine:\n  gpuMemoryUtilization: 0.9\nreleased: 2024-01-01\n"
+    )

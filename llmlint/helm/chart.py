@@ -31,7 +31,7 @@ import yaml
 from llmlint.helm import OPTIONS, HelmOptions
 from llmlint.helm import render as engine
 from llmlint.helm.lines import classify, line_map, matches
-from llmlint.manifest.loader import Document, Loaded, SourceText, iter_documents, load, read_file
+from llmlint.manifest.loader import Document, Loaded, SourceText, _Loader, iter_documents, load, read_file
 from llmlint.manifest.positions import locate
 from llmlint.model import (
     AddDocument,
@@ -238,6 +238,8 @@ class ChartSession:
             full, value = mark
             shown = _go_string(value)
             file, fkey = self._source_of(full)
+            if file is None and not _has(self.set_data, full):
+                return None  # a default we did not read (a packaged subchart's): not known
             out.append(Origin(file, fkey, full, value, len(text), len(text) + len(shown)))
             text += shown
             pos = m.end()
@@ -258,7 +260,19 @@ class ChartSession:
 
 
 def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loaded], list[InputError]]:
-    """Render the chart at ``path``; its templates as sources, its values files, and the errors."""
+    """Render the chart at ``path``; its templates as sources, and the errors (never an exception)."""
+    try:
+        return _read_chart(path, name, prefilter)
+    except Exception as exc:  # a bug here must cost the user this chart, not the scan
+        if os.environ.get("LLMLINT_DEBUG"):
+            raise
+        where = display_name(os.path.join(path, "Chart.yaml"), os.getcwd())
+        return [], [
+            InputError(where, None, f"internal error reading the chart ({type(exc).__name__}: {exc})")
+        ]
+
+
+def _read_chart(path: str, name: str, prefilter: bool) -> tuple[list[Loaded], list[InputError]]:
     cwd = os.getcwd()
     chart_dir = os.path.abspath(path)
     session = ChartSession(chart_dir, name, OPTIONS, cwd)
@@ -435,7 +449,7 @@ def _values_file(
     if not user:
         return ValuesFile(name, path, src, None, prefix, user)  # Helm reads it; we parse it if need be
     try:
-        data = yaml.load(src.text, Loader=yaml.CSafeLoader)
+        data = yaml.load(src.text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         errors.append(InputError(name, mark.line + 1 if mark else None, f"invalid values file: {exc}"))
@@ -463,7 +477,12 @@ def relocate(findings: list[Finding], errors: list[InputError], loaded: list[Loa
         ld = rendered.get(f.target.source)
         if ld is None or ld.chart is None or ld.template is None:
             continue
-        _place(f, ld.chart, ld.template, ld)
+        try:
+            _place(f, ld.chart, ld.template, ld)
+        except Exception:  # a bug in placing must not lose the finding: keep it, without a line or fix
+            if os.environ.get("LLMLINT_DEBUG"):
+                raise
+            f.line, f.column, f.fix = None, None, None
     for e in errors:
         ld = rendered.get(e.file or "")
         if (
@@ -504,6 +523,9 @@ def _place(f: Finding, session: ChartSession, key: str, ld: Loaded) -> None:
     else:
         if hit is not None:
             f.message = f"{f.message} (from --set {hit.label()})"
+        elif origins and len(origins) > 1:  # "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+            keys = ", ".join(o.label() if o.file else f"--set {o.label()}" for o in origins)
+            f.message = f"{f.message} (from values keys {keys})"
         tline = session.line_of(key, rendered_line or 0)
         f.line = tline
         line_text = _line(session.template_text(key), tline)
@@ -683,7 +705,7 @@ def _lands(session: ChartSession, fix: Fix, edits: list[SetValue], key: str) -> 
             want = old.value[: wanted.start] + wanted.new + old.value[wanted.end :]
         if not _same(node.value, want):
             return None
-        value = yaml.load(yaml.serialize(node), Loader=yaml.CSafeLoader)
+        value = yaml.load(yaml.serialize(node), Loader=_Loader)
         ops.append({"op": "replace", "path": pointer(wanted.path), "value": value})
     return ops
 
@@ -873,7 +895,7 @@ def _line_of_text(path: str, needle: str) -> int | None:
 
 def _yaml_mapping(text: str) -> dict[str, Any]:
     try:
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError:
         return {}
     return data if isinstance(data, dict) else {}
@@ -936,6 +958,8 @@ def _node(text: str, doc_index: int, path: Path) -> yaml.Node | None:
     splits them)."""
     cached = _DOCS.get(id(text))
     if cached is None or cached[0] is not text:
+        if len(_DOCS) > 256:
+            _DOCS.clear()
         cached = (text, list(iter_documents(SourceText("", None, text))))
         _DOCS[id(text)] = cached
     docs = cached[1]

@@ -109,7 +109,8 @@ def discover(
             continue
         chart = chart_root(given)  # helm: a chart, or a file inside one, is the chart rendered
         if chart is not None:
-            yield ChartRef(chart, display_name(chart, cwd))  # the engine reads each chart once
+            if not _excluded(display_name(chart, cwd), exclude):
+                yield ChartRef(chart, display_name(chart, cwd))  # the engine reads each chart once
             continue
         if os.path.isdir(given):
             yield from _walk(given, exclude, cwd, seen)
