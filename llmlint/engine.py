@@ -421,8 +421,8 @@ def _relocate_merged(findings: list[Finding], graph: Graph) -> set[int]:
                 continue
             obj, path = m.locate(f.path[len(base) :])
             if obj is not m.over.obj:
-                f.target, f.path = obj.target, path
                 moved.add(id(f))
+            f.target, f.path = obj.target, path  # a merged list's item: its index where it is written
             break
     return moved
 

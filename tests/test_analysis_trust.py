@@ -357,7 +357,7 @@ spec:
 """
 
 
-@pytest.mark.parametrize("runtime_line", ["runtime: vllm-rt", "storageUri: pvc://models/qwen"])
+@pytest.mark.parametrize("runtime_line", ["runtime: vllm-rt", "storageUri: s3://models/qwen"])
 def test_predictor_gets_the_runtime_container_merged(tmp_path: Path, runtime_line: str) -> None:
     rt = write(tmp_path, "runtime.yaml", RUNTIME)
     isvc = write(tmp_path, "isvc.yaml", ISVC.replace("RUNTIME_LINE", runtime_line))
@@ -519,3 +519,18 @@ def test_no_heavy_import_on_the_scan_path() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ}, check=True
     ).stdout
     assert out.strip() == "False"
+
+
+def test_pvc_storage_uri_is_mounted_at_mnt_models(tmp_path: Path) -> None:
+    text = ISVC.replace("RUNTIME_LINE", "storageUri: pvc://model-cache/qwen")
+    p = write(tmp_path, "isvc.yaml", text)
+    s = only_server(p)
+    c, t = s.container, s.container.template
+    assert c.data["volumeMounts"] == [{"name": "kserve-pvc-source", "mountPath": "/mnt/models"}]
+    assert t.volume("kserve-pvc-source") == (
+        0,
+        {"name": "kserve-pvc-source", "persistentVolumeClaim": {"claimName": "model-cache"}},
+    )
+    assert c.at("volumeMounts", 0) == (s.obj, ("spec", "predictor", "model", "storageUri"))
+    assert t.at("volumes", 0) == (s.obj, ("spec", "predictor", "model", "storageUri"))
+    assert s.obj.data["spec"]["predictor"]["model"].get("volumeMounts") is None  # the manifest is untouched

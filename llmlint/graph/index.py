@@ -377,6 +377,7 @@ def build(documents: Iterable[Document], extra: Iterable[K8sObject] = ()) -> Gra
         if w is not None:
             g.workloads.append(w)
     merge_runtimes(g)
+    mount_storage(g)
     return g
 
 
@@ -467,3 +468,51 @@ def merge_runtimes(g: Graph) -> None:
         if "tolerations" in over.data:
             merged["tolerations"] = over.data["tolerations"]  # a list without a merge key: replaced
         t.spec, t.merged = merged, pm
+
+
+# KServe mounts a ``pvc://CLAIM/PATH`` storageUri into the predictor's ``kserve-container`` at /mnt/models
+# (volume ``kserve-pvc-source``; pkg/webhook/admission/pod/storage_initializer_injector.go): the model and
+# any cache under /mnt/models live on that claim.
+KSERVE_MODEL_DIR = "/mnt/models"
+KSERVE_PVC_VOLUME = "kserve-pvc-source"
+
+
+def _own(parts: Merge | None, obj: K8sObject, path: Path, data: JsonMap) -> Merge:
+    if parts is not None:
+        return parts
+    own = Part(obj, path, data)
+    return Merge(own, own)
+
+
+def mount_storage(g: Graph) -> None:
+    for w in g.workloads:
+        if w.kind != "InferenceService" or not w.templates:
+            continue
+        t = w.templates[0]
+        for c in t.containers:
+            uri = c.data.get("storageUri") if c.path[-1:] == ("model",) else None
+            if not isinstance(uri, str) or not uri.startswith("pvc://"):
+                continue
+            claim = uri[len("pvc://") :].split("/", 1)[0]
+            if not claim:
+                continue
+            at = (w.obj, (*c.path, "storageUri"))
+            cm = _own(c.merged, w.obj, c.path, c.data)
+            mounts = as_list(c.data.get("volumeMounts"))
+            if "volumeMounts" not in cm.lists:
+                cm.lists["volumeMounts"] = [(cm.over, i) for i in range(len(mounts))]
+            cm.added[("volumeMounts", len(mounts))] = at
+            c.data = {
+                **c.data,
+                "volumeMounts": [*mounts, {"name": KSERVE_PVC_VOLUME, "mountPath": KSERVE_MODEL_DIR}],
+            }
+            c.merged = cm
+            pm = _own(t.merged, w.obj, t.spec_path, t.spec)
+            volumes = as_list(t.spec.get("volumes"))
+            if "volumes" not in pm.lists:
+                pm.lists["volumes"] = [(pm.over, i) for i in range(len(volumes))]
+            pm.added[("volumes", len(volumes))] = at
+            vol = {"name": KSERVE_PVC_VOLUME, "persistentVolumeClaim": {"claimName": claim}}
+            t.spec = {**t.spec, "volumes": [*volumes, vol]}
+            t.merged = pm
+            break

@@ -192,6 +192,8 @@ class Merge:
     over: Part  # the predictor's (wins)
     lists: dict[str, list[tuple[Part, int]]] = field(default_factory=dict)
     concat: frozenset[str] = frozenset()
+    # Items the platform adds (KServe mounts a ``pvc://`` storageUri at /mnt/models): where they come from.
+    added: dict[tuple[str, int], tuple[K8sObject, Path]] = field(default_factory=dict)
 
     def locate(self, steps: tuple[str | int, ...]) -> tuple[K8sObject, Path]:
         if not steps:
@@ -199,6 +201,8 @@ class Merge:
         key, rest = steps[0], steps[1:]
         if isinstance(key, str) and rest and isinstance(rest[0], int):
             idx = rest[0]
+            if (key, idx) in self.added:
+                return self.added[(key, idx)]
             if key in self.lists:
                 items = self.lists[key]
                 if 0 <= idx < len(items):
