@@ -625,3 +625,15 @@ def test_offline_hub_never_downloads(tmp_path: Path) -> None:
     assert findings(tmp_path, "LLM012", "d.yaml") == []
     write(tmp_path, "d.yaml", deployment("vllm", VLLM))
     assert len(findings(tmp_path, "LLM012", "d.yaml")) == 1
+
+
+def test_node_local_claims_bring_every_pod_to_their_node(tmp_path: Path) -> None:
+    local = PVC.replace("spec:\n", "spec:\n  storageClassName: local-path\n")
+    write(tmp_path, "d.yaml", local + "---\n" + deployment("vllm", MOUNTING, replicas=2))
+    assert findings(tmp_path, "LLM006", "d.yaml") == []
+    write(
+        tmp_path,
+        "d.yaml",
+        local.replace("ReadWriteOnce", "ReadWriteOncePod") + "---\n" + deployment("vllm", MOUNTING),
+    )
+    assert len(findings(tmp_path, "LLM006", "d.yaml")) == 1  # one pod at a time, even on one node

@@ -119,7 +119,8 @@ def _configmap_fix(ctx: Context, cm: K8sObject, key: str, raw: str, token: str) 
         "that Secret outside the repository first, and revoke the exposed token",
         *edits,
     )
-    fix.redact = [raw, token]
+    if not is_placeholder(token):
+        fix.redact = [raw, token]
     return fix
 
 
@@ -169,7 +170,8 @@ def _container_findings(ctx: Context, c: Container, skip_placeholders: bool) -> 
                 {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}},
             ),
         )
-        fix.redact = [e["value"], token]
+        if not is_placeholder(token):  # a placeholder is no credential: its diff may show it (and apply)
+            fix.redact = [e["value"], token]
         if is_placeholder(token):
             msg = (
                 f"env {name} of {container_label(c)!r} is a token placeholder: filled in, the token is committed in "

@@ -98,6 +98,23 @@ def required_anti_affinity(t: PodTemplate) -> bool:
     )
 
 
+# Storage classes whose volumes live on one node (the PV carries node affinity): pods that use one are all
+# scheduled to that node, and ReadWriteOnce allows any number of pods there.
+NODE_LOCAL_CLASSES = (
+    "local-path",
+    "local-storage",
+    "openebs-hostpath",
+    "microk8s-hostpath",
+    "topolvm",
+    "hostpath",
+)
+
+
+def _node_local(pvc: K8sObject) -> bool:
+    sc = dig(pvc.data, "spec", "storageClassName")
+    return isinstance(sc, str) and sc.lower().startswith(NODE_LOCAL_CLASSES)
+
+
 def _block_class(pvc: K8sObject) -> str | None:
     sc = dig(pvc.data, "spec", "storageClassName")
     if isinstance(sc, str) and any(sc.lower().startswith(b) for b in BLOCK_CLASSES):
@@ -147,6 +164,8 @@ def rwo_volume_shared_across_nodes(ctx: Context) -> Iterator[Finding]:
         once_pod = "ReadWriteOncePod" in modes
         mode = "ReadWriteOncePod" if once_pod else "ReadWriteOnce"
         sc = _block_class(pvc)
+        if not once_pod and _node_local(pvc):
+            continue  # the volume's node affinity brings every pod to its node, where ReadWriteOnce is shared
         for m in mounts:
             t = m.template
             if t.obj.kind in ("Job", "CronJob") or is_context(t.obj):
