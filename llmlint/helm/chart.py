@@ -273,17 +273,19 @@ class ChartSession:
 # ---- reading a chart -------------------------------------------------------------------------------
 
 
-def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loaded], list[InputError]]:
-    """Render the chart at ``path``; its templates as sources, and the errors (never an exception)."""
+def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loaded], list[InputError], int]:
+    """Render the chart at ``path``: its templates as sources, the errors (never an exception), and how
+    many of the chart's files were read (rendered templates and values files)."""
     try:
-        return _read_chart(path, name, prefilter)
+        loaded, errors = _read_chart(path, name, prefilter)
     except Exception as exc:  # a bug here must cost the user this chart, not the scan
         if os.environ.get("LLMLINT_DEBUG"):
             raise
         where = display_name(os.path.join(path, "Chart.yaml"), os.getcwd())
-        return [], [
-            InputError(where, None, f"internal error reading the chart ({type(exc).__name__}: {exc})")
-        ]
+        why = f"internal error reading the chart ({type(exc).__name__}: {exc})"
+        return [], [InputError(where, None, why)], 0
+    session = next((ld.chart for ld in loaded if isinstance(ld, ChartLoaded)), None)
+    return loaded, errors, len(loaded) + (len(session.values_files) if session is not None else 0)
 
 
 def _read_chart(path: str, name: str, prefilter: bool) -> tuple[list[Loaded], list[InputError]]:
