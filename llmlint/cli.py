@@ -148,6 +148,8 @@ def helm_options(fn: Any) -> Any:
 
     def store(attr: str) -> Any:
         def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+            if not value and "llmlint.helm" not in sys.modules:
+                return  # nothing to set, and nothing set before: no import on the plain path
             from llmlint.helm import OPTIONS, HelmOptions
 
             default = getattr(HelmOptions(), attr)  # every scan starts from helm template's defaults

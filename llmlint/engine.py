@@ -120,8 +120,8 @@ def read_inputs(
                 charts.add(item.path)
                 from llmlint.helm.chart import read_chart
 
-                chart_loaded, chart_errors = read_chart(item.path, item.name, settings.prefilter)
-                files += len(chart_loaded)
+                chart_loaded, chart_errors, chart_files = read_chart(item.path, item.name, settings.prefilter)
+                files += chart_files
                 loaded.extend(chart_loaded)
                 errors.extend(chart_errors)
             continue

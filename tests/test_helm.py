@@ -387,3 +387,22 @@ def test_values_read_as_kubernetes_reads_yaml_a_date_stays_a_string(tmp_path: Pa
     assert (tmp_path / "prod.yaml").read_text(encoding="utf-8") == (
         "engine:\n  gpuMemoryUtilization: 0.9\nreleased: 2024-01-01\n"
     )
+
+
+def test_github_and_junit_point_at_chart_files(tmp_path: Path) -> None:
+    _chart(tmp_path, "vllm")
+    _, out, _ = cli("scan", "vllm", "--select", "LLM001,LLM003", "--format", "github", cwd=tmp_path)
+    assert "::error file=vllm/values.yaml,line=10,col=25,title=LLM003::" in out
+    assert "::error file=vllm/templates/deployment.yaml,line=27,col=11,title=LLM001::" in out
+    _, out, _ = cli("scan", "vllm", "--select", "LLM003", "--format", "junit", cwd=tmp_path)
+    assert "vllm/values.yaml" in out
+
+
+def test_a_kustomize_directory_is_scanned_as_its_files(tmp_path: Path) -> None:
+    seed = (ROOT / "fixtures" / "seed" / "vllm-deployment.yaml").read_text(encoding="utf-8")
+    write(tmp_path, "base/kustomization.yaml", "resources:\n  - vllm.yaml\n")
+    write(tmp_path, "base/vllm.yaml", seed)
+    code, report = scan_json("base", cwd=tmp_path)
+    assert code == 1
+    assert report["errors"] == []
+    assert {f["file"] for f in report["findings"]} == {"base/vllm.yaml"}

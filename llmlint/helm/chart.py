@@ -112,7 +112,8 @@ class ChartSession:
     _maps: dict[str, list[int]] = field(default_factory=dict)
     _templates: dict[str, str] = field(default_factory=dict)
     _chart: engine.Chart | None = None
-    _values_loaded: list[Loaded] | None = None
+    _values_loaded: dict[str, Loaded] = field(default_factory=dict)
+    _own: dict[str, Any] | None = None
 
     # ---- reading ---------------------------------------------------------------------------------
 
@@ -149,14 +150,15 @@ class ChartSession:
     def render(self, values: dict[str, Any], validate: bool = True) -> dict[str, str]:
         return self.chart().render(values, self.options.release, self.options.namespace, validate)
 
-    def values_loaded(self) -> list[Loaded]:
-        """The values files as sources (for fixes to edit), built when a finding needs them."""
-        if self._values_loaded is None:
-            self._values_loaded = []
-            for vf in self.values_files:
-                doc = Document(vf.source, 0, 0, len(vf.source.text), 0, None, data=vf.data, parsed=True)
-                self._values_loaded.append(ChartLoaded(vf.source, [doc], [], chart=self, template=None))
-        return self._values_loaded
+    def values_loaded(self, name: str) -> Loaded | None:
+        """The values file ``name`` as a source (for a fix to edit), built when a fix needs it."""
+        if name not in self._values_loaded:
+            vf = next((v for v in self.values_files if v.name == name), None)
+            if vf is None:
+                return None
+            doc = Document(vf.source, 0, 0, len(vf.source.text), 0, None, data=vf.data, parsed=True)
+            self._values_loaded[name] = ChartLoaded(vf.source, [doc], [], chart=self, template=None)
+        return self._values_loaded[name]
 
     # ---- where a rendered line comes from -----------------------------------------------------------
 
@@ -196,12 +198,24 @@ class ChartSession:
                 continue  # a template computes with a number: mark strings only, then give up
         return self._marked
 
+    def values_of(self, vf: ValuesFile) -> dict[str, Any]:
+        """``vf``'s values: the chart's own file as Helm read it (JSON, fast), any other file parsed."""
+        subcharts = any(v.prefix for v in self.values_files)  # Helm's copy holds their defaults too
+        if not vf.user and not vf.edited and not vf.prefix and not subcharts:
+            if self._own is None:
+                try:
+                    self._own = self.chart().default_values()
+                except engine.RenderFailed:
+                    self._own = vf.data
+            return self._own
+        return vf.data
+
     def _defaults(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for vf in self.values_files:
             if vf.user:
                 continue
-            data: Any = copy.deepcopy(vf.data)
+            data: Any = copy.deepcopy(self.values_of(vf))
             for step in reversed(vf.prefix):
                 data = {str(step): data}
             _merge(out, data)
@@ -251,7 +265,7 @@ class ChartSession:
             return None, full
         for vf in reversed(self.values_files):
             n = len(vf.prefix)
-            if tuple(full[:n]) == vf.prefix and _has(vf.data, full[n:]):
+            if tuple(full[:n]) == vf.prefix and _has(self.values_of(vf), full[n:]):
                 return vf, tuple(full[n:])
         return None, full
 
@@ -259,17 +273,19 @@ class ChartSession:
 # ---- reading a chart -------------------------------------------------------------------------------
 
 
-def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loaded], list[InputError]]:
-    """Render the chart at ``path``; its templates as sources, and the errors (never an exception)."""
+def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loaded], list[InputError], int]:
+    """Render the chart at ``path``: its templates as sources, the errors (never an exception), and how
+    many of the chart's files were read (rendered templates and values files)."""
     try:
-        return _read_chart(path, name, prefilter)
+        loaded, errors = _read_chart(path, name, prefilter)
     except Exception as exc:  # a bug here must cost the user this chart, not the scan
         if os.environ.get("LLMLINT_DEBUG"):
             raise
         where = display_name(os.path.join(path, "Chart.yaml"), os.getcwd())
-        return [], [
-            InputError(where, None, f"internal error reading the chart ({type(exc).__name__}: {exc})")
-        ]
+        why = f"internal error reading the chart ({type(exc).__name__}: {exc})"
+        return [], [InputError(where, None, why)], 0
+    session = next((ld.chart for ld in loaded if isinstance(ld, ChartLoaded)), None)
+    return loaded, errors, len(loaded) + (len(session.values_files) if session is not None else 0)
 
 
 def _read_chart(path: str, name: str, prefilter: bool) -> tuple[list[Loaded], list[InputError]]:
@@ -468,13 +484,6 @@ def relocate(findings: list[Finding], errors: list[InputError], loaded: list[Loa
     names = {ld.source.name for ld in loaded}
     for f in findings:
         ld = rendered.get(f.target.source)
-        if ld is not None and ld.chart is not None:
-            for v in ld.chart.values_loaded():  # fixes edit them: the fixer reads them from the scan
-                if v.source.name not in names:
-                    names.add(v.source.name)
-                    loaded.append(v)
-    for f in findings:
-        ld = rendered.get(f.target.source)
         if ld is None or ld.chart is None or ld.template is None:
             continue
         try:
@@ -483,6 +492,12 @@ def relocate(findings: list[Finding], errors: list[InputError], loaded: list[Loa
             if os.environ.get("LLMLINT_DEBUG"):
                 raise
             f.line, f.column, f.fix = None, None, None
+            continue
+        for name in {e.target.source for e in f.fix.edits} if f.fix is not None else set():
+            v = ld.chart.values_loaded(name) if name not in names else None
+            if v is not None:  # a values file a fix edits: the fixer reads it from the scan
+                names.add(name)
+                loaded.append(v)
     for e in errors:
         ld = rendered.get(e.file or "")
         if (
@@ -680,6 +695,8 @@ def _lands(session: ChartSession, fix: Fix, edits: list[SetValue], key: str) -> 
         _set(data, e.path, e.value)
     merged: dict[str, Any] = {}
     for vf in session.values_files:
+        if vf.name not in texts and not (vf.user or vf.edited):
+            continue  # unchanged chart values: Helm applies them
         data = texts.get(vf.name, vf.data)
         for step in reversed(vf.prefix):
             data = {str(step): data}
