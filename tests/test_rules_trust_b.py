@@ -637,3 +637,23 @@ def test_node_local_claims_bring_every_pod_to_their_node(tmp_path: Path) -> None
         local.replace("ReadWriteOnce", "ReadWriteOncePod") + "---\n" + deployment("vllm", MOUNTING),
     )
     assert len(findings(tmp_path, "LLM006", "d.yaml")) == 1  # one pod at a time, even on one node
+
+
+def test_kserve_storage_initializer_downloads_on_every_start(tmp_path: Path) -> None:
+    text = write(
+        tmp_path,
+        "isvc.yaml",
+        """apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {name: qwen}
+spec:
+  predictor:
+    model:
+      modelFormat: {name: huggingface}
+      storageUri: hf://Qwen/Qwen2.5-7B-Instruct
+      resources: {limits: {nvidia.com/gpu: 1}}
+""",
+    ).read_text()
+    [f] = findings(tmp_path, "LLM012", "isvc.yaml")
+    assert "into /mnt/models" in f["message"] and f["fix"] is None  # KServe owns the mount at /mnt/models
+    assert at(f) == pos(text, "storageUri")

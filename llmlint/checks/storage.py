@@ -247,7 +247,16 @@ _DLC_TGI = LazyRe(r"huggingface-(text-generation-inference|pytorch-tgi)")
 _WEIGHTS_NAME = LazyRe(r"model|cache|weight|hf|hugging|llm|checkpoint", re.IGNORECASE)
 
 
+def _storage_initializer(s: Server) -> bool:
+    """An InferenceService whose storageUri KServe's storage initializer downloads (s3://, gs://, hf://…)
+    into an emptyDir at /mnt/models on every start (a pvc:// one is mounted instead)."""
+    uri = _storage_uri(s)
+    return s.container.template.workload.kind == "InferenceService" and bool(uri) and not uri.startswith("pvc://")
+
+
 def cache_dir(s: Server) -> str:
+    if _storage_initializer(s):
+        return KSERVE_MODEL_DIR
     if s.framework is not None and s.framework.key == "nim":
         v = s.env.get("NIM_CACHE_PATH")
         return v.value if v is not None and v.value else DEFAULT_CACHE["nim"]
@@ -373,11 +382,14 @@ def model_downloaded_every_start(ctx: Context) -> Iterator[Finding]:
         w = t.workload
         fix = None
         if id(w) not in fixed_workloads:
-            fix = _cache_fix(ctx, s, cache, gb)
+            # KServe mounts its own volume at /mnt/models: a second mount there is refused; a pvc://
+            # storageUri (or KServe's model cache) is the fix, and it is the author's choice
+            fix = None if _storage_initializer(s) else _cache_fix(ctx, s, cache, gb)
             if fix is not None:
                 fixed_workloads.add(id(w))
         mf = s.flag("model")
-        obj, path, span = mf.anchor() if mf is not None else (c.obj, (*c.path, "image"), None)
+        where_key = "storageUri" if "storageUri" in c.data else "image"
+        obj, path, span = mf.anchor() if mf is not None else (c.obj, (*c.path, where_key), None)
         yield ctx.finding("LLM012", obj, path, msg, container=c, fix=fix, span=span)
 
 
