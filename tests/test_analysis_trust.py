@@ -534,3 +534,12 @@ def test_pvc_storage_uri_is_mounted_at_mnt_models(tmp_path: Path) -> None:
     assert c.at("volumeMounts", 0) == (s.obj, ("spec", "predictor", "model", "storageUri"))
     assert t.at("volumes", 0) == (s.obj, ("spec", "predictor", "model", "storageUri"))
     assert s.obj.data["spec"]["predictor"]["model"].get("volumeMounts") is None  # the manifest is untouched
+
+
+def test_llamacpp_server_binary_is_an_entrypoint(tmp_path: Path) -> None:
+    text = deployment(
+        "        - name: l\n          image: ghcr.io/ggml-org/llama.cpp:server\n"
+        '          command: ["/app/server", "-m", "/models/m.gguf", "--port", "9000"]\n'
+    )
+    s = only_server(write(tmp_path, "d.yaml", text))
+    assert (s.argv_known, s.port(), s.value("model")) == (True, 9000, "/models/m.gguf")
