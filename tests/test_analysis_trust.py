@@ -534,3 +534,24 @@ def test_pvc_storage_uri_is_mounted_at_mnt_models(tmp_path: Path) -> None:
     assert c.at("volumeMounts", 0) == (s.obj, ("spec", "predictor", "model", "storageUri"))
     assert t.at("volumes", 0) == (s.obj, ("spec", "predictor", "model", "storageUri"))
     assert s.obj.data["spec"]["predictor"]["model"].get("volumeMounts") is None  # the manifest is untouched
+
+
+def test_llamacpp_server_binary_is_an_entrypoint(tmp_path: Path) -> None:
+    text = deployment(
+        "        - name: l\n          image: ghcr.io/ggml-org/llama.cpp:server\n"
+        '          command: ["/app/server", "-m", "/models/m.gguf", "--port", "9000"]\n'
+    )
+    s = only_server(write(tmp_path, "d.yaml", text))
+    assert (s.argv_known, s.port(), s.value("model")) == (True, 9000, "/models/m.gguf")
+
+
+def test_runtime_read_as_context_merges_and_its_own_lines_are_not_reported(tmp_path: Path) -> None:
+    write(tmp_path, "runtime.yaml", RUNTIME)
+    write(tmp_path, "isvc.yaml", ISVC.replace("RUNTIME_LINE", "runtime: vllm-rt"))
+    with_ctx = findings("isvc.yaml", cwd=tmp_path)
+    alone = findings("isvc.yaml", "--no-context", cwd=tmp_path)
+    # with the runtime in view, /dev/shm and Guaranteed resources come from it, and what is wrong in the
+    # runtime (its probe port, LLM014) is in a file that was not named
+    assert {f["rule"] for f in with_ctx} & {"LLM004", "LLM014", "LLM026"} == set()
+    assert {f["file"] for f in with_ctx} <= {"isvc.yaml"}
+    assert {"LLM004", "LLM026"} <= {f["rule"] for f in alone}

@@ -68,14 +68,14 @@ class Graph:
         ]
 
     def variants(self, obj: K8sObject) -> list[K8sObject]:
-        """The other objects of ``obj``'s kind, namespace and name in other files (or other documents):
-        alternatives to it (per-accelerator files, overlays), never objects that run beside it."""
+        """The other objects of ``obj``'s kind, namespace and name in other files: alternatives to it
+        (per-accelerator files, overlays), never objects that run beside it."""
         if not obj.name:
             return []
         return [
             o
             for o in self._by_ns_kind.get((obj.namespace, obj.kind), [])
-            if o is not obj and o.name == obj.name and o.target != obj.target
+            if o is not obj and o.name == obj.name and o.target.source != obj.target.source
         ]
 
     def coexist(self, a: K8sObject, b: K8sObject) -> bool:
@@ -440,13 +440,18 @@ def _runtime_container(rt: K8sObject) -> tuple[int, JsonMap] | None:
 
 
 def merge_runtimes(g: Graph) -> None:
-    """Give each InferenceService whose runtime is in the scan the merged predictor container."""
+    """Give each InferenceService whose runtime is in the scan the merged predictor container.
+
+    A runtime used so is analysed through the InferenceServices (their findings about its values point
+    at its lines); one that no InferenceService of the scan uses is analysed on its own."""
+    used: set[int] = set()
     for w in g.workloads:
         if w.kind != "InferenceService" or not w.templates:
             continue
         rt = g.runtime_of(w.obj)
         if rt is None:
             continue
+        used.add(id(rt))
         t = w.templates[0]
         found = _runtime_container(rt)
         for c in t.containers:
@@ -468,6 +473,9 @@ def merge_runtimes(g: Graph) -> None:
         if "tolerations" in over.data:
             merged["tolerations"] = over.data["tolerations"]  # a list without a merge key: replaced
         t.spec, t.merged = merged, pm
+    for w in g.workloads:
+        if id(w.obj) in used:
+            w.templates = []  # it makes no pods; the InferenceServices that use it do
 
 
 # KServe mounts a ``pvc://CLAIM/PATH`` storageUri into the predictor's ``kserve-container`` at /mnt/models

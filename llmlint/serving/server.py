@@ -298,6 +298,8 @@ def server_entry(words: list[Word]) -> Entry:
         b = basename(w.text)
         if b in _LAUNCHERS:
             return Entry(words[i + 1 :], True, True)
+        if b == "server" and i + 1 < len(words) and words[i + 1].text in ("-m", "--model"):
+            return Entry(words[i + 1 :], True, True)  # llama.cpp's server binary in older images
         if b in _SUBCOMMAND_OF and i > 0 and basename(words[i - 1].text) in _SUBCOMMAND_OF[b]:
             return Entry(words[i + 1 :], True, True)
         if _PYTHON.match(b):
@@ -456,7 +458,7 @@ def release_version(fw: Framework, tag: str | None) -> str | None:
 
 _RELEASE_TAG = LazyRe(
     r"^(v?\d+\.\d+(?:\.\d+){0,2}(?:\.?post\d+)?)"
-    r"(?:-(?:cu\d+|rocm[\d.]*|cpu|gpu|tpu|hpu|xpu|neuron|arm64|amd64|x86_64|aarch64|ubuntu[\d.]*|py3|ubi\d*))*$"
+    r"(?:-(?:cu\d+|rocm[\d.]*|cpu|gpu|tpu|hpu|xpu|intel|gaudi|neuron|arm64|amd64|x86_64|aarch64|ubuntu[\d.]*|py3|ubi\d*))*$"
 )
 
 
