@@ -206,7 +206,10 @@ def check_patches(repo: Path, report: dict[str, Any], before: Snapshot) -> tuple
             (repo / ".fix.patch").write_text(fix["diff"])
             r = subprocess.run(["git", "apply", ".fix.patch"], cwd=repo, capture_output=True, text=True)
             if r.returncode != 0:
-                bad.append(f"{label}: its diff does not apply ({r.stderr.strip()[:120]})")
+                masked = " (a credential in it is masked)" if "…" in fix["diff"] else ""
+                bad.append(
+                    f"{label}: its diff does not apply{masked} ({r.stderr.strip().splitlines()[0][:100]})"
+                )
                 continue
             after = Snapshot(repo)
             git(repo, "checkout", "-q", "--", ".")
