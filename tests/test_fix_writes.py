@@ -211,3 +211,20 @@ def test_fix_keeps_bom_crlf_mode_and_missing_final_newline(tmp_path: Path) -> No
     assert raw.count(b"\r\n") == text.count("\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
     assert stat.S_IMODE(f.stat().st_mode) == 0o640
     assert yaml.safe_load(raw.decode("utf-8-sig"))["kind"] == "Deployment"
+
+
+def test_a_group_whose_second_rename_fails_rolls_the_first_back(tmp_path: Path) -> None:
+    from llmlint.fixes.write import _Pending, commit, prepare, restore
+    from llmlint.manifest.loader import read_file
+
+    a, b = write(tmp_path, "a.yaml", "a: 1\n"), write(tmp_path, "b.yaml", "b: 1\n")
+    sa, sb = read_file(str(a), "a.yaml"), read_file(str(b), "b.yaml")
+    pa, pb = prepare(sa, "a: 2\n"), prepare(sb, "b: 2\n")  # type: ignore[arg-type]
+    assert isinstance(pa, _Pending) and isinstance(pb, _Pending)
+    assert commit(pa) is None and a.read_text() == "a: 2\n"
+    b.write_text("b: changed by someone else\n")  # between prepare and rename
+    err = commit(pb)
+    assert err is not None and "changed on disk" in err.message
+    restore(pa)
+    assert a.read_text() == "a: 1\n" and b.read_text() == "b: changed by someone else\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

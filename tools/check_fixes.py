@@ -17,7 +17,7 @@ is kept), the fixer runs there, and the result is compared with the original:
 
 It also counts what landed (``fixed``) and what the machinery refused (``refused``, by reason).
 
-    PYTHONPATH=$PWD python tools/check_fixes.py [CORPUS] [--only SOURCE]
+    PYTHONPATH=$PWD python tools/check_fixes.py [CORPUS] [--only SOURCE] [-v] [--root OTHER_TREE]
 """
 
 from __future__ import annotations
@@ -47,9 +47,12 @@ K8S = "1.33"
 _COMMENT = re.compile(r"(?:^|\s)(#.*)$")
 
 
+RUN_ROOT = ROOT  # the llmlint tree that is measured (--root), the checks are always this tree's
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONPATH"] = str(RUN_ROOT)
     env["NO_COLOR"] = "1"
     return env
 
@@ -206,7 +209,10 @@ def check_patches(repo: Path, report: dict[str, Any], before: Snapshot) -> tuple
             (repo / ".fix.patch").write_text(fix["diff"])
             r = subprocess.run(["git", "apply", ".fix.patch"], cwd=repo, capture_output=True, text=True)
             if r.returncode != 0:
-                bad.append(f"{label}: its diff does not apply ({r.stderr.strip()[:120]})")
+                masked = " (a credential in it is masked)" if "…" in fix["diff"] else ""
+                bad.append(
+                    f"{label}: its diff does not apply{masked} ({r.stderr.strip().splitlines()[0][:100]})"
+                )
                 continue
             after = Snapshot(repo)
             git(repo, "checkout", "-q", "--", ".")
@@ -302,7 +308,11 @@ def main() -> int:
     ap.add_argument("corpus", nargs="?", default=str(CORPUS))
     ap.add_argument("--only", action="append", help="source folder name (repeatable)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every issue and refusal")
+    ap.add_argument("--root", help="the llmlint source tree to measure (default: this one)")
     args = ap.parse_args()
+    global RUN_ROOT
+    if args.root:
+        RUN_ROOT = Path(args.root).resolve()
     sources = sorted(p for p in Path(args.corpus).iterdir() if p.is_dir())
     if args.only:
         sources = [s for s in sources if s.name in args.only]

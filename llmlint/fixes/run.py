@@ -13,7 +13,6 @@ from llmlint.fixes.diff import unified
 from llmlint.fixes.patch import EditError, json_patch
 from llmlint.fixes.text import Taken, splice_text, splices, verify
 from llmlint.fixes.validate import Known
-from llmlint.fixes.write import unwritable
 from llmlint.manifest.loader import Document, Loaded, SourceText, load
 from llmlint.model import SEVERITY_RANK, AddDocument, Finding, Fix, InputError, ObjectRef, Path, Target
 
@@ -363,6 +362,8 @@ def fix_loop(
     same texts come back) is reverted to where the cycle started and reported with its rule IDs, as is a
     loop still changing files after :data:`MAX_ROUNDS` rounds. ``roots`` (``--fix``): fixes that would
     write a file that cannot be written (outside the scanned tree, read-only) are not applied."""
+    from llmlint.fixes.write import unwritable  # tempfile: only when fixing
+
     original = dict(result.sources())
     outcome = FixOutcome(result, original, roots=roots)
     refused: dict[str, str | None] = {}

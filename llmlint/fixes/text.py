@@ -594,8 +594,23 @@ def verify(
         raise EditError(TOO_DEEP) from None
 
 
+_NOTHING: dict[str, Any] = {}  # what a new document replaces
+_BEFORE: dict[int, tuple[Any, set[str]]] = {}  # a document's problems as read (its data is kept alive)
+
+
+def _problems_before(data: Any) -> set[str]:
+    hit = _BEFORE.get(id(data))
+    if hit is not None and hit[0] is data:
+        return hit[1]
+    if len(_BEFORE) > 4096:
+        _BEFORE.clear()
+    found = problems(data)
+    _BEFORE[id(data)] = (data, found)
+    return found
+
+
 def _validate(before: Any, after: Any) -> None:
-    new = sorted(problems(after) - problems(before))
+    new = sorted(problems(after) - _problems_before(before))
     if new:
         more = f" (and {len(new) - 1} more)" if len(new) > 1 else ""
         raise EditError(f"the API server would refuse the result: {new[0]}{more}")
@@ -638,7 +653,7 @@ def _verify(
         _validate(docs[i].data, want)
     added = [e for e in mine if isinstance(e, AddDocument)]
     for new_doc in added:
-        _validate({}, new_doc.value)
+        _validate(_NOTHING, new_doc.value)
         if known is not None:
             why = known.collides(new_doc.value, src.name, new_doc.target.ref)
             if why:
