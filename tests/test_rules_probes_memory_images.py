@@ -558,3 +558,15 @@ def test_probe_paths_that_work_are_not_reported(
     found = [f for f in findings(write(tmp_path, "p.yaml", text), "LLM015") if kind in f["message"]]
     assert bool(found) is fires
     assert all(len(f["message"]) <= 170 for f in found)
+
+
+def test_tgi_builds_for_other_hardware_are_not_migrated_to_the_cuda_image(tmp_path: Path) -> None:
+    env = json.dumps({"MODEL_ID": "mistralai/Mistral-7B-v0.1"})
+    f, _ = migrate(tmp_path, tgi(env, image="ghcr.io/huggingface/text-generation-inference:2.4.0-rocm"))
+    assert f["fix"] is None and "rocm" in f["message"]
+    cpu = deployment(
+        "- name: tgi\n  image: ghcr.io/huggingface/text-generation-inference:2.4.0\n"
+        "  env: [{name: MODEL_ID, value: mistralai/Mistral-7B-v0.1}]\n"
+    )
+    f, _ = migrate(tmp_path, cpu)
+    assert f["fix"] is None and "NVIDIA GPU" in f["message"]

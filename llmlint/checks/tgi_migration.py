@@ -162,6 +162,21 @@ def _non_root(s: Server) -> bool:
     return False
 
 
+_OTHER_BUILDS = re.compile(r"(?i)rocm|gaudi|habana|neuron|intel|xpu|cpu")
+
+
+def _not_nvidia(s: Server) -> str | None:
+    """Why the CUDA vLLM image would not run where this TGI runs (None: an NVIDIA GPU pod)."""
+    c = s.container
+    repo, tag = image_repository(c.image)
+    build = _OTHER_BUILDS.search(f"{repo.rsplit('/', 1)[-1]}:{tag or ''}")
+    if build:
+        return f"this is a {build.group(0)} build of TGI and the vLLM image is for NVIDIA GPUs"
+    if not any(c.resource(section, "nvidia.com/gpu") is not None for section in ("limits", "requests")):
+        return "the pod requests no NVIDIA GPU, which the vLLM image needs"
+    return None
+
+
 def _raw_item(s: Server, path: Path) -> str | None:
     """The string as written at an argv item path of the container itself."""
     c = s.container
@@ -358,6 +373,9 @@ def migration_fix(ctx: Context, s: Server) -> tuple[Fix | None, str | None]:
         return None, why
     if _non_root(s):
         return None, "the pod must run as non-root, the vLLM image runs as root"
+    hardware = _not_nvidia(s)
+    if hardware:
+        return None, hardware
     p = _Plan(s)
     try:
         _command_line(p)
