@@ -1,7 +1,16 @@
 """Fixing: each finding's own patch (for reports), and the fix loop behind ``--fix`` / ``--diff``.
 
-The loop applies every fix that does not overlap one already taken, verifies the result, scans again
-(a fix can change what other rules see) and repeats until nothing more applies.
+The loop applies every fix that does not overlap one already taken, verifies the result (it reads back
+as intended, and the API server would accept it: :mod:`llmlint.fixes.validate`), scans again (a fix can
+change what other rules see) and repeats until nothing more applies. It is honest about what it did: a
+fix that does not clear its own finding or makes what it touched worse is reverted and reported, fixes
+that undo each other are reported with their rule IDs, a fix spanning files lands in all or none, and
+``applied`` holds only what landed.
+
+What rules can rely on: a fix's edits name the objects they edit (``Edit.target``); the first edited
+object is the one ``json_patch`` is written against (``fix.patch_target`` names it when it is not the
+finding's own); a fix that edits two objects has no ``json_patch`` (one RFC 6902 patch names one
+object) but its diff; a fix without edits (a Helm template's diff) is shown, never written.
 """
 
 from __future__ import annotations
