@@ -32,6 +32,8 @@ def model_name(s: Server) -> str | None:
     name = name if isinstance(name, str) else ""
     name = name.rstrip("/").removeprefix("hf://")
     generic = ("llm-nim", "nim-llm", "/mnt/models", s.framework.title if s.framework else "")
+    if "://" in name and not name.split("://", 1)[1].partition("/")[2].strip("/"):
+        return None  # a storage URI of a bucket or claim alone (pvc://models) names no model
     if name and name not in generic and not name.startswith("GPU container "):
         return name
     return None
