@@ -32,6 +32,8 @@ def model_name(s: Server) -> str | None:
     name = name if isinstance(name, str) else ""
     name = name.rstrip("/").removeprefix("hf://")
     generic = ("llm-nim", "nim-llm", "/mnt/models", s.framework.title if s.framework else "")
+    if "://" in name and not name.split("://", 1)[1].partition("/")[2].strip("/"):
+        return None  # a storage URI of a bucket or claim alone (pvc://models) names no model
     if name and name not in generic and not name.startswith("GPU container "):
         return name
     return None
@@ -104,7 +106,7 @@ def own_spec(t: PodTemplate) -> JsonMap:
 def merged_first_last(servers: list[Server]) -> list[Server]:
     """Servers with KServe-merged predictors last: a fact written in a ServingRuntime is reported once,
     from the runtime's own container, before a predictor that merges it repeats it."""
-    return sorted(servers, key=lambda s: getattr(s.container, "merged", None) is not None)
+    return sorted(servers, key=lambda s: from_runtime(s.container))
 
 
 def once(findings: Iterable[Finding]) -> Iterator[Finding]:
@@ -168,9 +170,19 @@ def runtime_unresolved(s: Server) -> bool:
     """A KServe predictor whose serving runtime fills the container and is not among the scanned objects:
     its resources, volumes and probes are unknown here."""
     c = s.container
-    if getattr(c, "merged", None) is not None:
+    if from_runtime(c):
         return False
     return c.obj.kind == "InferenceService" and c.path[-1:] == ("model",) and not c.image
+
+
+SERVING_RUNTIMES = ("ServingRuntime", "ClusterServingRuntime")
+
+
+def from_runtime(c: Container) -> bool:
+    """Is this a KServe predictor merged with a ServingRuntime of the scan (analysis's ``merged``)?"""
+    base = getattr(getattr(c, "merged", None), "base", None)
+    obj = getattr(base, "obj", None)
+    return isinstance(obj, K8sObject) and obj.kind in SERVING_RUNTIMES
 
 
 def probe_budget(probe: dict[str, Any]) -> tuple[int, int, int, int]:

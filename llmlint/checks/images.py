@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from llmlint.checks import Context, check, make_fix
-from llmlint.checks.common import at, merged_first_last, model_name, once
+from llmlint.checks.common import at, from_runtime, merged_first_last, model_name, once
 from llmlint.checks.tgi_migration import migration_fix
 from llmlint.model import Edit, Finding, Fix, RemoveItem, ReplaceInString, SetValue
 from llmlint.serving import flags as flagdata
@@ -30,7 +30,7 @@ def _tgi_in_maintenance(ctx: Context) -> Iterator[Finding]:
         c = s.container
         fix: Fix | None
         why_not: str | None
-        if getattr(c, "merged", None) is not None:
+        if from_runtime(c):
             fix, why_not = None, "the server is its ServingRuntime's"
         else:
             fix, why_not = migration_fix(ctx, s)
@@ -42,8 +42,8 @@ def _tgi_in_maintenance(ctx: Context) -> Iterator[Finding]:
         msg = f"{subject} runs on {release}, archived on 2026-03-21: migrate to vLLM or SGLang"
         if why_not:
             msg += f"; no fix: {why_not}"
-        obj, path = at(c, "image") if c.image else at(c, "name")
-        yield ctx.finding("LLM007", obj, path, msg, container=c, fix=fix)
+        path = (*c.path, "image") if c.image else (*c.path, "name")
+        yield ctx.finding("LLM007", c.obj, path, msg, container=c, fix=fix)
 
 
 # A server release written into the repository's own name after the server's name
@@ -97,7 +97,7 @@ def _image_not_pinned(ctx: Context) -> Iterator[Finding]:
             f"{image}{serving} has {what}: a restart may pull another release with other flags; "
             "pin a version or a digest"
         )
-        yield ctx.finding("LLM008", obj, path, msg, container=c, fix=fix)
+        yield ctx.finding("LLM008", c.obj, (*c.path, "image"), msg, container=c, fix=fix)
 
 
 _FLAG_DATA = {"vllm": "vllm", "sglang": "sglang", "tgi": "tgi"}

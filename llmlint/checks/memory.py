@@ -7,7 +7,6 @@ from typing import Any
 
 from llmlint.checks import Context, check, make_fix
 from llmlint.checks.common import (
-    at,
     display_name,
     edit_value,
     merged_first_last,
@@ -106,7 +105,7 @@ def parallel_degree(s: Server) -> tuple[int, str, Where | None, tuple[int, int] 
     if g > 1:
         c = s.container
         key = "limits" if c.resource("limits", "nvidia.com/gpu") is not None else "requests"
-        return g, f"{g} GPUs", at(c, "resources", key), None
+        return g, f"{g} GPUs", (c.obj, (*c.path, "resources", key)), None
     return 1, "", None, None
 
 
@@ -174,7 +173,7 @@ def _missing_dev_shm(ctx: Context) -> Iterator[Finding]:
             f"{display_name(s)} runs over {what} with no memory-backed /dev/shm: NCCL workers crash or hang "
             "in the runtime's 64 MB default"
         )
-        obj, path = anchor or at(c, "name")
+        obj, path = anchor or (c.obj, (*c.path, "name"))
         yield ctx.finding(
             "LLM004",
             obj,
@@ -212,7 +211,7 @@ def _shm_not_memory_backed(ctx: Context) -> Iterator[Finding]:
         if "emptyDir" not in v:
             kind = next((k for k in v if k != "name"), "?")
             msg = f"/dev/shm of {model} ({what}) is a {kind} volume, not RAM: NCCL traffic slows to a crawl or fails"
-            yield ctx.finding("LLM016", vobj, (*vpath, "name"), msg, container=c)
+            yield ctx.finding("LLM016", t.obj, (*t.spec_path, "volumes", vi, "name"), msg, container=c)
             continue
         ed = as_map(v.get("emptyDir"))
         medium, limit = ed.get("medium"), ed.get("sizeLimit")
@@ -237,7 +236,9 @@ def _shm_not_memory_backed(ctx: Context) -> Iterator[Finding]:
         fix = make_fix(
             "safe", f"set the /dev/shm volume to medium: Memory with sizeLimit: {limit or size}", *edits
         )
-        yield ctx.finding("LLM016", vobj, (*vpath, "emptyDir"), msg, container=c, fix=fix)
+        yield ctx.finding(
+            "LLM016", t.obj, (*t.spec_path, "volumes", vi, "emptyDir"), msg, container=c, fix=fix
+        )
 
 
 def _gpu_of(ctx: Context, s: Server) -> tuple[gpus.Gpu, str] | None:
@@ -292,7 +293,7 @@ def _model_exceeds_gpu_memory(ctx: Context) -> Iterator[Finding]:
         if fix is None and need > 8:
             msg += "; no single node holds it"
         tp = s.flag("tp")
-        obj, path, span = tp.anchor() if tp is not None else (*at(c, "image"), None)
+        obj, path, span = tp.anchor() if tp is not None else (c.obj, (*c.path, "image"), None)
         yield ctx.finding("LLM011", obj, path, msg, container=c, fix=fix, span=span)
 
 
@@ -358,5 +359,5 @@ def _max_model_len_unset(ctx: Context) -> Iterator[Finding]:
         if mf is not None:
             obj, path, span = mf.anchor()
         else:
-            obj, path, span = (*at(c, "image"), None)
+            obj, path, span = c.obj, (*c.path, "image"), None
         yield ctx.finding("LLM022", obj, path, msg, container=c, fix=fix, span=span)

@@ -88,7 +88,7 @@ def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
                 f"add a startupProbe on the {source}'s {h[0]} handler allowing {n * period} s ({period} × {n})",
                 SetValue(c.obj.target, (*c.path, "startupProbe"), new),
             )
-        obj, path = at(c, key)
+        obj, path = c.obj, (*c.path, key)  # the engine points it where KServe's merge took it from
         yield ctx.finding("LLM001", obj, path, msg, container=c, fix=fix)
 
 
@@ -109,11 +109,8 @@ def _startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
         facts = facts.split(",")[0] if need > cap else facts
         if budget >= need:
             continue
-        obj, where = (
-            at(c, "startupProbe", "failureThreshold")
-            if "failureThreshold" in probe
-            else at(c, "startupProbe")
-        )
+        obj = c.obj
+        where = (*c.path, "startupProbe", *(("failureThreshold",) if "failureThreshold" in probe else ()))
         msg = (
             f"startupProbe allows {budget} s ({delay} + {period} × {failures}) but {display_name(s)} needs "
             f"{_seconds(need, cap)} s to load ({facts}): it is restarted before it is ready"
@@ -231,11 +228,11 @@ def _probe_path_not_health_endpoint(ctx: Context) -> Iterator[Finding]:
                 outcome = "restarts a healthy server" if kind == "livenessProbe" else "never passes"
                 what = f"does not serve it (404): the probe {outcome}"
             msg = f"{kind} of {display_name(s)} requests {raw!r}: {fw.title} {what}; use {right}"
-            obj, where = at(c, kind, "httpGet", "path") if "path" in h else at(c, kind, "httpGet")
+            where = (*c.path, kind, "httpGet", "path") if "path" in h else (*c.path, kind, "httpGet")
             hobj, hpath = at(c, kind, "httpGet")
             fix = make_fix(
                 "safe",
                 f"use {right} for the {kind}",
                 SetValue(hobj.target, (*hpath, "path"), right),
             )
-            yield ctx.finding("LLM015", obj, where, msg, container=c, fix=fix)
+            yield ctx.finding("LLM015", c.obj, where, msg, container=c, fix=fix)
