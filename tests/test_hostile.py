@@ -353,7 +353,11 @@ CASES = [
     ),
     Case("form-feed.yaml", lambda: HEAD + "  replicas: 1\n\x0c\n", "form feed", 7),
     # "billion laughs" through Kubernetes $(VAR) expansion, and in a shell script
-    Case("env-bomb.yaml", lambda: _container_doc(env=_env_bomb(), args='["--model=$(V9)"]'), None),
+    Case(
+        "env-bomb.yaml",
+        lambda: _container_doc(env=_env_bomb(), args='["--model=$(V9)", "--gpu-memory-utilization=0.97"]'),
+        None,
+    ),
     Case(
         "shell-bomb.yaml",
         lambda: _container_doc(

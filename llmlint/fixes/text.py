@@ -623,6 +623,10 @@ def _validate(before: Any, after: Any) -> None:
 def _identities(text: str) -> dict[tuple[str, str, str, str], int]:
     """How many objects of each identity a file holds (read once per text: a str caches its hash)."""
     counts: dict[tuple[str, str, str, str], int] = {}
+    from llmlint.manifest.loader import too_deep
+
+    if too_deep(text):
+        return {}  # PyYAML's C composer would recurse once per level (and crash): documents were checked alone
     try:
         for data in yaml.load_all(text, Loader=yaml.CSafeLoader):
             kind = data.get("kind") if isinstance(data, dict) else None

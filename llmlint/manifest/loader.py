@@ -440,6 +440,12 @@ def _nesting_line(chunk: str) -> int | None:
     return None
 
 
+def too_deep(text: str) -> bool:
+    """Whether ``text`` nests deeper than :data:`MAX_PARSE_DEPTH` (composing it would crash libyaml's
+    recursive composer), checked without recursion."""
+    return _may_be_deep(text) and _nesting_line(text) is not None
+
+
 def _depth(data: Any, limit: int) -> int:
     """Nesting depth of ``data`` (without recursion), or ``limit + 1`` as soon as it is deeper.
 
