@@ -570,3 +570,13 @@ def test_tgi_builds_for_other_hardware_are_not_migrated_to_the_cuda_image(tmp_pa
     )
     f, _ = migrate(tmp_path, cpu)
     assert f["fix"] is None and "NVIDIA GPU" in f["message"]
+
+
+def test_host_ipc_pods_use_the_nodes_shared_memory(tmp_path: Path) -> None:
+    body = (
+        "- name: vllm\n  image: vllm/vllm-openai:v0.10.1\n"
+        '  args: ["--model=meta-llama/Llama-3.1-70B-Instruct", "--tensor-parallel-size=4"]\n'
+        "  resources: {limits: {nvidia.com/gpu: 4}}\n"
+    )
+    assert findings(write(tmp_path, "ipc.yaml", deployment(body, spec_extra="hostIPC: true")), "LLM004") == []
+    assert len(findings(write(tmp_path, "no-ipc.yaml", deployment(body)), "LLM004")) == 1

@@ -165,6 +165,8 @@ def _missing_dev_shm(ctx: Context) -> Iterator[Finding]:
             continue
         if runtime_unresolved(s):
             continue  # the serving runtime KServe merges in may mount /dev/shm
+        if s.container.template.spec.get("hostIPC") is True:
+            continue  # the node's IPC namespace: /dev/shm is the node's, not the runtime's 64 MB
         c = s.container
         if shm_mount(c) is not None:
             continue  # mounted: LLM016 judges the volume behind it
