@@ -256,7 +256,11 @@ def scan(
     if fix or show_diff:
         from llmlint.fixes.run import combined_diff, fix_loop, write_all
 
-        roots = [t for t in targets if t != "-"] if fix else None  # --fix writes only inside the tree
+        roots = None
+        if fix:  # --fix writes only inside the tree: the PATHs, and the values files given with --values
+            from llmlint.helm import OPTIONS as HELM
+
+            roots = [t for t in targets if t != "-"] + list(HELM.values)
         outcome = fix_loop(result, settings, unsafe=unsafe_fixes, roots=roots or None)
         for note in outcome.skipped:
             _warn(note)

@@ -77,6 +77,7 @@ def annotate(result: ScanResult) -> None:
             continue
         main: Target = next((e.target for e in fix.edits if not isinstance(e, AddDocument)), f.target)
         obj = by_target.get(main)
+        preset = fix.json_patch  # set upstream against the object it renders (a Helm values fix)
         fix.json_patch = None
         edited = {e.target for e in fix.edits if not isinstance(e, AddDocument)}
         if len(edited) > 1:
@@ -88,6 +89,8 @@ def annotate(result: ScanResult) -> None:
                 )
             except (EditError, RecursionError):
                 fix.json_patch = None
+        elif len(edited) == 1 and main.ref == ObjectRef(None, None, None, None):
+            fix.json_patch = preset  # the edit is of a file that is no object (values): keep its patch
         fix.patch_target = main.ref if main != f.target else None
         fix.creates = [e.value for e in fix.edits if isinstance(e, AddDocument)]
         diffs: list[str] = []

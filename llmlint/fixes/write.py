@@ -79,7 +79,9 @@ def unwritable(src: SourceText, roots: list[str] | None) -> str | None:
     if roots is not None:
         tree = tree_roots(roots)
         if not _inside(path, tree):
-            return "it is a symlink to a file outside the scanned tree; not written"
+            if os.path.realpath(os.path.abspath(src.path)) != os.path.abspath(src.path):
+                return "it is a symlink to a file outside the scanned tree; not written"
+            return "it lies outside the scanned tree; not written"
     try:
         st = os.stat(path)
     except OSError as exc:
