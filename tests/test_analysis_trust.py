@@ -555,3 +555,20 @@ def test_runtime_read_as_context_merges_and_its_own_lines_are_not_reported(tmp_p
     assert {f["rule"] for f in with_ctx} & {"LLM004", "LLM014", "LLM026"} == set()
     assert {f["file"] for f in with_ctx} <= {"isvc.yaml"}
     assert {"LLM004", "LLM026"} <= {f["rule"] for f in alone}
+
+
+def test_framework_named_predictor_is_a_server(tmp_path: Path) -> None:
+    text = (
+        "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata: {name: hf}\nspec:\n"
+        "  predictor:\n    huggingface:\n"
+        "      args: [--model_id=meta-llama/Llama-3.1-8B-Instruct, --tensor_parallel_size=2]\n"
+        "      resources: {limits: {nvidia.com/gpu: 2}}\n"
+    )
+    s = only_server(write(tmp_path, "i.yaml", text))
+    assert s.framework is not None and s.framework.key == "kserve-huggingface"
+    assert (s.container.name, s.tp, s.gpus, s.model()) == (
+        "kserve-container",
+        2,
+        2,
+        "meta-llama/Llama-3.1-8B-Instruct",
+    )

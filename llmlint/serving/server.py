@@ -22,6 +22,7 @@ from llmlint.serving.args import (
 )
 from llmlint.serving.frameworks import (
     KSERVE_HF,
+    TRITON,
     VLLM,
     Framework,
     by_command,
@@ -404,6 +405,10 @@ def _detect(container: Container, argv_text: str) -> Framework | None:
     fw = by_image(container.image)
     if fw is not None:
         return fw
+    if container.path[-1:] == ("huggingface",) and "predictor" in container.path:
+        return KSERVE_HF  # KServe's framework-named predictor: its Hugging Face runtime
+    if container.path[-1:] == ("triton",) and "predictor" in container.path:
+        return TRITON
     if container.path[-1:] == ("model",) and "predictor" in container.path:
         fmt = container.data.get("modelFormat")
         name = fmt.get("name") if isinstance(fmt, dict) else None
