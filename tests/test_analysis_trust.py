@@ -209,6 +209,9 @@ def test_custom_build_is_judged_against_every_release(tmp_path: Path) -> None:
         '["/bin/bash"]',
         '["huggingface-cli", "download", "meta-llama/Llama-3.1-8B"]',
         '["sh", "-c", "hf download Qwen/Qwen2.5-7B --local-dir /models"]',
+        '["sh", "-c", "trap : TERM INT; sleep infinity & wait"]',
+        '["genai-perf", "profile", "-m", "llama", "--url", "http://llm:8000"]',
+        '["vllm", "bench", "serve", "--model", "m", "--base-url", "http://llm:8000"]',
         '["python3", "-c", "from huggingface_hub import snapshot_download; snapshot_download(\'m\')"]',
     ],
 )

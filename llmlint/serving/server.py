@@ -102,7 +102,7 @@ class Server:
     positionals: list[Word] = field(default_factory=list)
     in_shell: bool = False
     version: str | None = None  # a release tag of the framework; None for a custom build, a digest, latest
-    activity: str = "serve"  # "idle" (sleep infinity…) or "download" (a model download): no server runs
+    activity: str = "serve"  # "idle" (sleep infinity…), "download" (a model download), "client": no server
     argv_known: bool = True  # ``argv`` is exactly the server's own argv (not a wrapper script's)
     raw_tag: str | None = None  # the image tag as written
     default_port: int | None = None  # where the server listens when nothing sets it (a wrapper's default)
@@ -335,6 +335,13 @@ _DOWNLOAD_WORDS = LazyRe(
 )
 
 
+_CLIENT_WORDS = LazyRe(
+    r"((^|\s|/)genai-perf\s|benchmark_serving\.py|benchmark_throughput\.py|benchmark_latency\.py|"
+    r"(^|\s|/)vllm\s+bench\s|sglang\.bench_(serving|one_batch|offline_throughput)|(^|\s|/)guidellm\s|"
+    r"(^|\s|/)locust\s|(^|\s|/)perf_analyzer\s)"
+)
+
+
 def _idles(cmd: list[Word]) -> bool:
     words = [w.text for w in cmd]
     while words and words[0] in ("do", "then", "exec", "else"):
@@ -350,17 +357,20 @@ def _idles(cmd: list[Word]) -> bool:
 
 
 def activity(argv: list[Word], shell: list[list[Word]] | None, has_command: bool) -> str:
-    """``serve`` (or unknown), ``idle`` (``sleep infinity``, ``tail -f /dev/null``, a bare shell) or
-    ``download`` (the command fetches a model: ``huggingface-cli download``, NIM ``download-to-cache``…)."""
+    """``serve`` (or unknown), ``idle`` (``sleep infinity``, ``tail -f /dev/null``, a bare shell),
+    ``download`` (the command fetches a model: ``huggingface-cli download``, NIM ``download-to-cache``…)
+    or ``client`` (a benchmark run against a server: ``genai-perf``, ``vllm bench``, ``benchmark_serving.py``)."""
     commands = shell if shell is not None else [argv]
     text = " ".join(w.text for cmd in commands for w in cmd)
     if any(by_command(" ".join(w.text for w in cmd)) is not None for cmd in commands):
         return "serve"
     if _DOWNLOAD_WORDS.search(text):
         return "download"
+    if _CLIENT_WORDS.search(text):
+        return "client"  # a benchmark or load generator run in a server image
     if shell is None and argv and basename(argv[0].text) in SHELLS and len(argv) == 1:
         return "idle"  # a bare shell: waits on its (tty) input
-    steps = [cmd for cmd in commands if [w.text for w in cmd] not in (["done"], ["fi"], ["true"])]
+    steps = [cmd for cmd in commands if [w.text for w in cmd] not in (["done"], ["fi"], ["true"], ["wait"])]
     if steps and _idles(steps[-1]):
         return "idle"  # what the container ends up doing is waiting
     return "serve"
@@ -472,7 +482,8 @@ def analyse(container: Container, find_configmap: Callable[[str], K8sObject | No
 
     A container that runs no server (a benchmark client idling with ``sleep infinity`` in a server image,
     a model-download Job or init container) gives no Server; if it holds GPUs it gives a
-    ``Server(framework=None)`` with ``activity`` "idle"/"download", so GPU-resource rules still see it."""
+    ``Server(framework=None)`` with ``activity`` "idle"/"download"/"client", so GPU-resource rules still
+    see it. A KServe runtime is always a server (its command may be a debugging placeholder)."""
     env = resolve_env(container, find_configmap)
     command, args, has_command = container_argv(container, env)
     argv = command + args
