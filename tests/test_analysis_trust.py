@@ -575,3 +575,15 @@ def test_framework_named_predictor_is_a_server(tmp_path: Path) -> None:
         2,
         "meta-llama/Llama-3.1-8B-Instruct",
     )
+
+
+def test_knows_tells_a_default_from_an_unknown(tmp_path: Path) -> None:
+    plain = deployment(
+        '        - name: v\n          image: vllm/vllm-openai:v0.8.5\n          args: ["--model", "m"]\n'
+    )
+    wrapped = deployment(
+        '        - name: v\n          image: vllm/vllm-openai:v0.8.5\n          command: ["/start.sh", "--tp", "$(TP)"]\n'
+    )
+    a = only_server(write(tmp_path, "a.yaml", plain))
+    b = only_server(write(tmp_path / "b", "b.yaml", wrapped))
+    assert (a.knows("tp"), a.tp, b.knows("tp"), b.flags) == (True, 1, False, [])

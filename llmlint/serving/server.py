@@ -131,6 +131,15 @@ class Server:
                 found = f
         return found
 
+    def knows(self, semantic: str) -> bool:
+        """Whether the setting is known: a flag sets it (with a readable value), or nothing does and the
+        argv is the server's own (so the framework's default applies). False for a wrapper script's
+        arguments, or a ``$(VAR)`` nothing resolves."""
+        f = self.flag(semantic)
+        if f is None:
+            return self.argv_known
+        return f.value is not None and "$(" not in f.value and not f.value.startswith("$")
+
     def value(self, semantic: str) -> str | None:
         f = self.flag(semantic)
         return f.value if f else None
