@@ -68,7 +68,7 @@ class ScanResult:
 
     @property
     def objects(self) -> int:
-        return len(self.graph.objects)
+        return sum(1 for o in self.graph.objects if not o.context)  # context objects are not scanned
 
     @property
     def active(self) -> list[Finding]:
@@ -132,6 +132,9 @@ def read_inputs(
     return loaded, errors, files
 
 
+MAX_CONTEXT_FILES = 20_000  # files walked for context at most (a pre-commit run must stay quick)
+
+
 class ContextLoaded(Loaded):
     """A source read only as context: its objects are facts for the rules, never reported or fixed."""
 
@@ -173,7 +176,9 @@ def read_context(
     roots = sorted({context_root(p) for p in given})
     out: list[Loaded] = []
     seen = set(named)
-    for item in discover(roots, settings.exclude, cwd):
+    for n, item in enumerate(discover(roots, settings.exclude, cwd)):
+        if n >= MAX_CONTEXT_FILES:
+            break  # a monorepo: context is what was read so far (it only ever adds facts)
         if isinstance(item, InputError):
             continue
         key = _file_key(item.path)
