@@ -587,3 +587,11 @@ def test_knows_tells_a_default_from_an_unknown(tmp_path: Path) -> None:
     a = only_server(write(tmp_path, "a.yaml", plain))
     b = only_server(write(tmp_path / "b", "b.yaml", wrapped))
     assert (a.knows("tp"), a.tp, b.knows("tp"), b.flags) == (True, 1, False, [])
+
+
+def test_predictor_whose_runtime_is_not_in_the_scan_is_partial(tmp_path: Path) -> None:
+    s = only_server(write(tmp_path, "isvc.yaml", ISVC.replace("RUNTIME_LINE", "runtime: elsewhere")))
+    assert (s.container.partial, s.container.merged) == (True, None)
+    write(tmp_path, "runtime.yaml", RUNTIME.replace("vllm-rt", "elsewhere"))
+    s = only_server(tmp_path / "isvc.yaml")  # the runtime is read as context
+    assert (s.container.partial, s.container.merged is not None) == (False, True)

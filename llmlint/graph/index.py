@@ -442,6 +442,8 @@ def merge_runtimes(g: Graph) -> None:
             continue
         rt = g.runtime_of(w.obj)
         if rt is None:
+            for c in w.templates[0].containers:
+                c.partial = c.path[-1:] == ("model",)  # KServe merges a runtime we cannot see
             continue
         used.add(id(rt))
         t = w.templates[0]

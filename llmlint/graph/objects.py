@@ -103,6 +103,9 @@ class Container:
     init: bool = False
     # KServe: the predictor's container merged with its ServingRuntime's; where each value is written.
     merged: Merge | None = None
+    # Part of the container comes from something not in the scan (a KServe predictor ``model`` whose
+    # runtime is not among the scanned objects): a field it lacks may be set there. Abstain on absences.
+    partial: bool = False
 
     @property
     def obj(self) -> K8sObject:
