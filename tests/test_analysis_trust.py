@@ -595,3 +595,22 @@ def test_predictor_whose_runtime_is_not_in_the_scan_is_partial(tmp_path: Path) -
     write(tmp_path, "runtime.yaml", RUNTIME.replace("vllm-rt", "elsewhere"))
     s = only_server(tmp_path / "isvc.yaml")  # the runtime is read as context
     assert (s.container.partial, s.container.merged is not None) == (False, True)
+
+
+def test_an_operator_workload_is_one_declaration(tmp_path: Path) -> None:
+    # Argo Rollouts was added by one entry in llmlint.kinds: the prefilter, the graph and the loader know it
+    text = deployment(VLLM2, replicas=2).replace(
+        "apps/v1\nkind: Deployment", "argoproj.io/v1alpha1\nkind: Rollout"
+    )
+    p = write(tmp_path, "r.yaml", text)
+    s = only_server(p)
+    assert (s.obj.kind, s.container.template.replicas) == ("Rollout", 2)
+    (doc,) = list(iter_documents(SourceText("r.yaml", None, text)))
+    assert decide(doc) == PARSE  # the prefilter screens it like a Deployment
+    assert "Rollout" in kinds_module().LONG_RUNNING_KINDS
+
+
+def kinds_module() -> Any:
+    from llmlint import kinds
+
+    return kinds
