@@ -192,7 +192,7 @@ def test_custom_build_is_judged_against_every_release(tmp_path: Path) -> None:
     p = write(tmp_path, "d.yaml", text)
     fs = of(findings(str(p)), "LLM021")
     assert [f["message"].split(":")[0] for f in fs] == [
-        "no vLLM release accepts --no-such-flag (image tag 'v0.6.1-edb07092-20250118' is no release)"
+        "no vLLM release accepts --no-such-flag (tag 'v0.6.1-edb07092-20250118' is no release)"
     ]
     assert (fs[0]["line"], fs[0]["column"]) == (13, 61)
 
