@@ -77,7 +77,7 @@ class ScanResult:
 
     @property
     def objects(self) -> int:
-        return len(self.graph.objects)
+        return sum(1 for o in self.graph.objects if not o.context)  # context objects are not scanned
 
     @property
     def active(self) -> list[Finding]:
@@ -152,6 +152,11 @@ def read_inputs(
     return loaded, errors, files
 
 
+# substrings one of which a file holding a context kind contains ("ServingRuntime" also finds the cluster one)
+_CONTEXT_NEEDLES = tuple(k for k in sorted(CONTEXT_KINDS) if k != "ClusterServingRuntime")
+MAX_CONTEXT_FILES = 20_000  # files walked for context at most (a pre-commit run must stay quick)
+
+
 class ContextLoaded(Loaded):
     """A source read only as context: its objects are facts for the rules, never reported or fixed."""
 
@@ -192,16 +197,20 @@ def read_context(
         return []
     roots = sorted({context_root(p) for p in given})
     out: list[Loaded] = []
-    seen = set(named)
-    for item in discover(roots, settings.exclude, cwd):
+    # discover() yields each file once; a named file must not come back as context: compare inodes, and
+    # only for files whose base name is a named file's (a stat per walked file would cost more)
+    names = {os.path.basename(p) for p in given}
+    for n, item in enumerate(discover(roots, settings.exclude, cwd)):
+        if n >= MAX_CONTEXT_FILES:
+            break  # a monorepo: context is what was read so far (it only ever adds facts)
         if isinstance(item, InputError):
             continue
-        key = _file_key(item.path)
-        if key is None or key in seen:
-            continue  # a named file (or a second link to one) is loaded once, as a named file
-        seen.add(key)
+        if os.path.basename(item.path) in names:
+            key = _file_key(item.path)
+            if key is None or key in named:
+                continue  # a named file (or a link to one) is loaded once, as a named file
         src = read_file(item.path, item.name)
-        if isinstance(src, InputError) or not any(k in src.text for k in CONTEXT_KINDS):
+        if isinstance(src, InputError) or not any(k in src.text for k in _CONTEXT_NEEDLES):
             continue
         ctx = _context_documents(src, needles)
         if ctx is not None:

@@ -19,6 +19,8 @@ TEMPLATE_WORKLOADS: dict[str, tuple[Path, Path | None]] = {
     "DaemonSet": (("spec", "template"), None),
     "Job": (("spec", "template"), ("spec", "parallelism")),
     "CronJob": (("spec", "jobTemplate", "spec", "template"), ("spec", "jobTemplate", "spec", "parallelism")),
+    # Argo Rollouts: a Deployment with canary/blue-green steps (``spec.workloadRef`` rollouts have no template)
+    "Rollout": (("spec", "template"), ("spec", "replicas")),
 }
 
 # Operator workloads (custom resources that make pods), each with its own builder in the graph.
@@ -26,6 +28,9 @@ LWS = "LeaderWorkerSet"
 ISVC = "InferenceService"
 SERVING_RUNTIMES = frozenset({"ServingRuntime", "ClusterServingRuntime"})  # KServe: containers + pod fields
 OPERATOR_WORKLOADS = frozenset({LWS, ISVC, *SERVING_RUNTIMES})
+
+# Workloads whose pods run until replaced (disruption budgets and spreading concern them; not Jobs).
+LONG_RUNNING_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Rollout", LWS, ISVC})
 
 # Every kind the graph turns into a workload (rules read its containers).
 WORKLOAD_KINDS = frozenset({*TEMPLATE_WORKLOADS, "Pod", *OPERATOR_WORKLOADS})

@@ -192,7 +192,7 @@ def test_custom_build_is_judged_against_every_release(tmp_path: Path) -> None:
     p = write(tmp_path, "d.yaml", text)
     fs = of(findings(str(p)), "LLM021")
     assert [f["message"].split(":")[0] for f in fs] == [
-        "no vLLM release accepts --no-such-flag (image tag 'v0.6.1-edb07092-20250118' is no release)"
+        "no vLLM release accepts --no-such-flag (tag 'v0.6.1-edb07092-20250118' is no release)"
     ]
     assert (fs[0]["line"], fs[0]["column"]) == (13, 61)
 
@@ -209,6 +209,9 @@ def test_custom_build_is_judged_against_every_release(tmp_path: Path) -> None:
         '["/bin/bash"]',
         '["huggingface-cli", "download", "meta-llama/Llama-3.1-8B"]',
         '["sh", "-c", "hf download Qwen/Qwen2.5-7B --local-dir /models"]',
+        '["sh", "-c", "trap : TERM INT; sleep infinity & wait"]',
+        '["genai-perf", "profile", "-m", "llama", "--url", "http://llm:8000"]',
+        '["vllm", "bench", "serve", "--model", "m", "--base-url", "http://llm:8000"]',
         '["python3", "-c", "from huggingface_hub import snapshot_download; snapshot_download(\'m\')"]',
     ],
 )
@@ -555,3 +558,59 @@ def test_runtime_read_as_context_merges_and_its_own_lines_are_not_reported(tmp_p
     assert {f["rule"] for f in with_ctx} & {"LLM004", "LLM014", "LLM026"} == set()
     assert {f["file"] for f in with_ctx} <= {"isvc.yaml"}
     assert {"LLM004", "LLM026"} <= {f["rule"] for f in alone}
+
+
+def test_framework_named_predictor_is_a_server(tmp_path: Path) -> None:
+    text = (
+        "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata: {name: hf}\nspec:\n"
+        "  predictor:\n    huggingface:\n"
+        "      args: [--model_id=meta-llama/Llama-3.1-8B-Instruct, --tensor_parallel_size=2]\n"
+        "      resources: {limits: {nvidia.com/gpu: 2}}\n"
+    )
+    s = only_server(write(tmp_path, "i.yaml", text))
+    assert s.framework is not None and s.framework.key == "kserve-huggingface"
+    assert (s.container.name, s.tp, s.gpus, s.model()) == (
+        "kserve-container",
+        2,
+        2,
+        "meta-llama/Llama-3.1-8B-Instruct",
+    )
+
+
+def test_knows_tells_a_default_from_an_unknown(tmp_path: Path) -> None:
+    plain = deployment(
+        '        - name: v\n          image: vllm/vllm-openai:v0.8.5\n          args: ["--model", "m"]\n'
+    )
+    wrapped = deployment(
+        '        - name: v\n          image: vllm/vllm-openai:v0.8.5\n          command: ["/start.sh", "--tp", "$(TP)"]\n'
+    )
+    a = only_server(write(tmp_path, "a.yaml", plain))
+    b = only_server(write(tmp_path / "b", "b.yaml", wrapped))
+    assert (a.knows("tp"), a.tp, b.knows("tp"), b.flags) == (True, 1, False, [])
+
+
+def test_predictor_whose_runtime_is_not_in_the_scan_is_partial(tmp_path: Path) -> None:
+    s = only_server(write(tmp_path, "isvc.yaml", ISVC.replace("RUNTIME_LINE", "runtime: elsewhere")))
+    assert (s.container.partial, s.container.merged) == (True, None)
+    write(tmp_path, "runtime.yaml", RUNTIME.replace("vllm-rt", "elsewhere"))
+    s = only_server(tmp_path / "isvc.yaml")  # the runtime is read as context
+    assert (s.container.partial, s.container.merged is not None) == (False, True)
+
+
+def test_an_operator_workload_is_one_declaration(tmp_path: Path) -> None:
+    # Argo Rollouts was added by one entry in llmlint.kinds: the prefilter, the graph and the loader know it
+    text = deployment(VLLM2, replicas=2).replace(
+        "apps/v1\nkind: Deployment", "argoproj.io/v1alpha1\nkind: Rollout"
+    )
+    p = write(tmp_path, "r.yaml", text)
+    s = only_server(p)
+    assert (s.obj.kind, s.container.template.replicas) == ("Rollout", 2)
+    (doc,) = list(iter_documents(SourceText("r.yaml", None, text)))
+    assert decide(doc) == PARSE  # the prefilter screens it like a Deployment
+    assert "Rollout" in kinds_module().LONG_RUNNING_KINDS
+
+
+def kinds_module() -> Any:
+    from llmlint import kinds
+
+    return kinds

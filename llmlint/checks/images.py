@@ -123,12 +123,14 @@ def unknown_server_flag(ctx: Context) -> Iterator[Finding]:
                 msg = f"{fw.title} {version} does not accept {f.name}"
             else:
                 what = (
-                    f"image tag {s.raw_tag!r} is no release"
+                    f"tag {s.raw_tag!r} is no release"
                     if s.raw_tag and s.raw_tag != "latest"
                     else "image version unknown"
                 )
                 msg = f"no {fw.title} release accepts {f.name} ({what})"
             msg += ": the server exits with a usage error and the pod crash-loops"
+            if not listed and len(msg) > 130:
+                msg = msg.replace(" and the pod crash-loops", " (crash loop)")
             if hint:
                 msg += f"; did you mean {hint}?"
             obj, path, span = f.anchor()

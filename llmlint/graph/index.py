@@ -11,6 +11,7 @@ from typing import Any
 from llmlint import kinds
 from llmlint.graph.objects import (
     KSERVE_CONTAINER,
+    PREDICTOR_MODEL_KEYS,
     Container,
     JsonMap,
     K8sObject,
@@ -270,9 +271,10 @@ def _inference_service(obj: K8sObject) -> Workload | None:
         replicas=replicas,
         role="predictor",
     )
-    model = pred.get("model")
-    if isinstance(model, dict):
-        t.containers.append(Container(t, ("spec", "predictor", "model"), model))
+    for key in PREDICTOR_MODEL_KEYS:
+        model = pred.get(key)
+        if isinstance(model, dict):
+            t.containers.append(Container(t, ("spec", "predictor", key), model))
     for i, c in enumerate(as_list(pred.get("containers"))):
         if isinstance(c, dict):
             t.containers.append(Container(t, ("spec", "predictor", "containers", i), c))
@@ -450,6 +452,8 @@ def merge_runtimes(g: Graph) -> None:
             continue
         rt = g.runtime_of(w.obj)
         if rt is None:
+            for c in w.templates[0].containers:
+                c.partial = c.path[-1:] == ("model",)  # KServe merges a runtime we cannot see
             continue
         used.add(id(rt))
         t = w.templates[0]
@@ -498,7 +502,7 @@ def mount_storage(g: Graph) -> None:
             continue
         t = w.templates[0]
         for c in t.containers:
-            uri = c.data.get("storageUri") if c.path[-1:] == ("model",) else None
+            uri = c.data.get("storageUri") if c.path[-1:] and c.path[-1] in PREDICTOR_MODEL_KEYS else None
             if not isinstance(uri, str) or not uri.startswith("pvc://"):
                 continue
             claim = uri[len("pvc://") :].split("/", 1)[0]

@@ -103,6 +103,9 @@ class Container:
     init: bool = False
     # KServe: the predictor's container merged with its ServingRuntime's; where each value is written.
     merged: Merge | None = None
+    # Part of the container comes from something not in the scan (a KServe predictor ``model`` whose
+    # runtime is not among the scanned objects): a field it lacks may be set there. Abstain on absences.
+    partial: bool = False
 
     @property
     def obj(self) -> K8sObject:
@@ -114,7 +117,7 @@ class Container:
         n = self.data.get("name")
         if isinstance(n, str) and n:
             return n
-        if self.obj.kind == "InferenceService" and self.path[-1:] == ("model",):
+        if self.obj.kind == "InferenceService" and self.path[-1:] and self.path[-1] in PREDICTOR_MODEL_KEYS:
             return KSERVE_CONTAINER
         last = self.path[-1] if self.path else 0
         return f"{'initContainers' if self.init else 'containers'}[{last}]"
@@ -169,6 +172,9 @@ class Container:
 
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu")
 KSERVE_CONTAINER = "kserve-container"
+# KServe predictor keys that hold the model server's container: ``model`` (with a modelFormat) and the
+# older framework-named specs of LLM servers.
+PREDICTOR_MODEL_KEYS = ("model", "huggingface", "triton")
 
 
 @dataclass(eq=False)

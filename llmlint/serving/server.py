@@ -22,6 +22,7 @@ from llmlint.serving.args import (
 )
 from llmlint.serving.frameworks import (
     KSERVE_HF,
+    TRITON,
     VLLM,
     Framework,
     by_command,
@@ -101,7 +102,7 @@ class Server:
     positionals: list[Word] = field(default_factory=list)
     in_shell: bool = False
     version: str | None = None  # a release tag of the framework; None for a custom build, a digest, latest
-    activity: str = "serve"  # "idle" (sleep infinity…) or "download" (a model download): no server runs
+    activity: str = "serve"  # "idle" (sleep infinity…), "download" (a model download), "client": no server
     argv_known: bool = True  # ``argv`` is exactly the server's own argv (not a wrapper script's)
     raw_tag: str | None = None  # the image tag as written
     default_port: int | None = None  # where the server listens when nothing sets it (a wrapper's default)
@@ -129,6 +130,15 @@ class Server:
             if self._norm(f.name) in names:
                 found = f
         return found
+
+    def knows(self, semantic: str) -> bool:
+        """Whether the setting is known: a flag sets it (with a readable value), or nothing does and the
+        argv is the server's own (so the framework's default applies). False for a wrapper script's
+        arguments, or a ``$(VAR)`` nothing resolves."""
+        f = self.flag(semantic)
+        if f is None:
+            return self.argv_known
+        return f.value is not None and "$(" not in f.value and not f.value.startswith("$")
 
     def value(self, semantic: str) -> str | None:
         f = self.flag(semantic)
@@ -334,6 +344,13 @@ _DOWNLOAD_WORDS = LazyRe(
 )
 
 
+_CLIENT_WORDS = LazyRe(
+    r"((^|\s|/)genai-perf\s|benchmark_serving\.py|benchmark_throughput\.py|benchmark_latency\.py|"
+    r"(^|\s|/)vllm\s+bench\s|sglang\.bench_(serving|one_batch|offline_throughput)|(^|\s|/)guidellm\s|"
+    r"(^|\s|/)locust\s|(^|\s|/)perf_analyzer\s)"
+)
+
+
 def _idles(cmd: list[Word]) -> bool:
     words = [w.text for w in cmd]
     while words and words[0] in ("do", "then", "exec", "else"):
@@ -349,17 +366,20 @@ def _idles(cmd: list[Word]) -> bool:
 
 
 def activity(argv: list[Word], shell: list[list[Word]] | None, has_command: bool) -> str:
-    """``serve`` (or unknown), ``idle`` (``sleep infinity``, ``tail -f /dev/null``, a bare shell) or
-    ``download`` (the command fetches a model: ``huggingface-cli download``, NIM ``download-to-cache``…)."""
+    """``serve`` (or unknown), ``idle`` (``sleep infinity``, ``tail -f /dev/null``, a bare shell),
+    ``download`` (the command fetches a model: ``huggingface-cli download``, NIM ``download-to-cache``…)
+    or ``client`` (a benchmark run against a server: ``genai-perf``, ``vllm bench``, ``benchmark_serving.py``)."""
     commands = shell if shell is not None else [argv]
     text = " ".join(w.text for cmd in commands for w in cmd)
     if any(by_command(" ".join(w.text for w in cmd)) is not None for cmd in commands):
         return "serve"
     if _DOWNLOAD_WORDS.search(text):
         return "download"
+    if _CLIENT_WORDS.search(text):
+        return "client"  # a benchmark or load generator run in a server image
     if shell is None and argv and basename(argv[0].text) in SHELLS and len(argv) == 1:
         return "idle"  # a bare shell: waits on its (tty) input
-    steps = [cmd for cmd in commands if [w.text for w in cmd] not in (["done"], ["fi"], ["true"])]
+    steps = [cmd for cmd in commands if [w.text for w in cmd] not in (["done"], ["fi"], ["true"], ["wait"])]
     if steps and _idles(steps[-1]):
         return "idle"  # what the container ends up doing is waiting
     return "serve"
@@ -404,6 +424,10 @@ def _detect(container: Container, argv_text: str) -> Framework | None:
     fw = by_image(container.image)
     if fw is not None:
         return fw
+    if container.path[-1:] == ("huggingface",) and "predictor" in container.path:
+        return KSERVE_HF  # KServe's framework-named predictor: its Hugging Face runtime
+    if container.path[-1:] == ("triton",) and "predictor" in container.path:
+        return TRITON
     if container.path[-1:] == ("model",) and "predictor" in container.path:
         fmt = container.data.get("modelFormat")
         name = fmt.get("name") if isinstance(fmt, dict) else None
@@ -467,7 +491,8 @@ def analyse(container: Container, find_configmap: Callable[[str], K8sObject | No
 
     A container that runs no server (a benchmark client idling with ``sleep infinity`` in a server image,
     a model-download Job or init container) gives no Server; if it holds GPUs it gives a
-    ``Server(framework=None)`` with ``activity`` "idle"/"download", so GPU-resource rules still see it."""
+    ``Server(framework=None)`` with ``activity`` "idle"/"download"/"client", so GPU-resource rules still
+    see it. A KServe runtime is always a server (its command may be a debugging placeholder)."""
     env = resolve_env(container, find_configmap)
     command, args, has_command = container_argv(container, env)
     argv = command + args
