@@ -290,8 +290,9 @@ def analyse(
     if any(getattr(ld, "chart", None) is not None for ld in loaded):  # helm: render again after a fix
         from llmlint.helm.chart import refresh
 
-        loaded = refresh(loaded)
-    docs = [d for ld in loaded for d in ld.documents]
+        loaded, errors = refresh(loaded, list(errors or []))
+    # helm: a chart's values files are sources (fixes edit them) but hold no objects
+    docs = [d for ld in loaded if getattr(ld, "manifest", True) for d in ld.documents]
     graph = build(docs, extra)
     docs += _parse_deferred(graph, loaded)
     context = context_sources(loaded)
