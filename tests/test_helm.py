@@ -16,9 +16,12 @@ from typing import Any
 import pytest
 from helpers import ROOT, cli, scan_json, write
 
+from llmlint.model import Fix, ObjectRef, SetValue, Target
+
 pytest.importorskip("helm_python")
 
 CHARTS = Path(__file__).resolve().parent / "charts"
+NONE = ObjectRef(None, None, None, None)
 
 
 def _chart(tmp_path: Path, name: str) -> Path:
@@ -122,8 +125,9 @@ def test_fix_edits_the_values_file_and_the_render_is_clean(tmp_path: Path) -> No
     chart = _chart(tmp_path, "vllm")
     template = (chart / "templates" / "deployment.yaml").read_text(encoding="utf-8")
     before = (chart / "values.yaml").read_text(encoding="utf-8")
-    code, _, err = cli("scan", "vllm", "--select", "LLM003", "--fix", cwd=tmp_path)
+    code, out, err = cli("scan", "vllm", "--select", "LLM003", "--fix", cwd=tmp_path)
     assert code == 0, err
+    assert out.strip().startswith("fixed 1 finding;"), out
     after = (chart / "values.yaml").read_text(encoding="utf-8")
     assert after == before.replace("gpuMemoryUtilization: 0.97 #", "gpuMemoryUtilization: 0.9 #")
     assert (chart / "templates" / "deployment.yaml").read_text(encoding="utf-8") == template
@@ -156,13 +160,101 @@ def test_diff_patches_values_and_template_and_git_applies_it(tmp_path: Path) -> 
     assert code == 0 and report["findings"] == [] and report["errors"] == []
 
 
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 def test_fix_never_writes_a_template_it_only_offers_as_a_diff(tmp_path: Path) -> None:
     chart = _chart(tmp_path, "vllm")
-    template = (chart / "templates" / "deployment.yaml").read_text(encoding="utf-8")
+    before = _tree(chart)
     _, report = scan_json("vllm", "--select", "LLM001", cwd=tmp_path)
     assert "apply the diff" in _one(report, "LLM001")["fix"]["description"]
-    cli("scan", "vllm", "--select", "LLM001", "--fix", cwd=tmp_path)
-    assert (chart / "templates" / "deployment.yaml").read_text(encoding="utf-8") == template
+    code, out, err = cli("scan", "vllm", "--select", "LLM001", "--fix", cwd=tmp_path)
+    assert code == 1 and "fixed" not in out and "fixable with --fix" not in out
+    assert (
+        "vllm/templates/deployment.yaml:27: LLM001 fix not applied: it changes a Helm template, which "
+        "llmlint never writes: it is offered as a diff (--diff)"
+    ) in err
+    assert _tree(chart) == before  # nothing in the chart was written
+
+
+def test_rendered_templates_are_never_sources_to_write(tmp_path: Path, monkeypatch: Any) -> None:
+    from llmlint.engine import Settings, scan
+    from llmlint.fixes.run import fix_loop, write_all
+    from llmlint.helm.chart import ChartLoaded
+
+    chart = _chart(tmp_path, "vllm")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    result = scan(["vllm"], settings)
+    charted = [ld for ld in result.loaded if isinstance(ld, ChartLoaded)]
+    rendered = {ld.source.name: ld.source.path for ld in charted if ld.derived}
+    values = {ld.source.name: ld.source.path for ld in charted if not ld.derived}
+    assert rendered == {"vllm/templates/deployment.yaml": None, "vllm/templates/service.yaml": None}
+    assert values == {"vllm/values.yaml": str(chart / "values.yaml")}
+    assert all(not ld.manifest for ld in charted if not ld.derived)
+    objects = {o.target.source for o in result.graph.objects}
+    assert "vllm/templates/deployment.yaml" in objects and objects <= set(rendered)  # values hold none
+    outcome = fix_loop(result, settings, unsafe=True, roots=["vllm"])
+    assert set(outcome.fixed) == {"vllm/values.yaml"}  # the re-rendered template is no file to write
+    template = (chart / "templates" / "deployment.yaml").read_bytes()
+    outcome.fixed["vllm/templates/deployment.yaml"] = "kind: Broken\n"  # even if one got there
+    assert write_all(outcome) == []
+    assert (chart / "templates" / "deployment.yaml").read_bytes() == template
+    assert "gpuMemoryUtilization: 0.9 #" in (chart / "values.yaml").read_text(encoding="utf-8")
+
+
+def test_a_values_change_that_breaks_the_render_is_an_error_of_that_file_and_is_reverted(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from llmlint.engine import Settings, scan
+    from llmlint.fixes.run import _judge, _reanalyse
+
+    chart = _chart(tmp_path, "vllm")
+    write(
+        chart,
+        "templates/guard.yaml",
+        '{{- if eq (toString .Values.engine.gpuMemoryUtilization) "0.9" }}{{ fail "not 0.9" }}{{ end }}\n',
+    )
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(select=["LLM003"])
+    result = scan(["vllm"], settings)
+    assert result.errors == []
+    [f] = result.active
+    assert f.fix is None  # rendering with the fixed value fails: the fix is not offered
+    text = (chart / "values.yaml").read_text(encoding="utf-8").replace("0.97 #", "0.9 #")
+    after = _reanalyse(result, {"vllm/values.yaml": text}, settings)
+    [e] = after.errors
+    assert e.file == "vllm/values.yaml" and "with this change the chart does not render" in e.message
+    assert "not 0.9" in e.message and after.active == []
+    assert "vllm/values.yaml" in after.sources()  # the values file stays a source, with its new text
+    assert after.sources()["vllm/values.yaml"].text == text
+    f.fix = Fix(
+        "safe",
+        "set it",
+        [SetValue(Target("vllm/values.yaml", 0, (), NONE), ("engine", "gpuMemoryUtilization"), 0.9)],
+    )
+    assert "makes the file invalid" in _judge(result, after, [f], settings)[id(f)]
+
+
+def test_a_subcharts_own_values_file_is_fixed_and_a_users_file_before_it(tmp_path: Path) -> None:
+    chart = _chart(tmp_path, "stack")
+    write(chart, "values.yaml", "engine:\n  replicas: 2\n")
+    own = chart / "charts" / "engine" / "values.yaml"
+    own.write_text(own.read_text(encoding="utf-8").replace("0.9\n", "0.98\n"), encoding="utf-8")
+    _, report = scan_json("stack", "--select", "LLM003", cwd=tmp_path)
+    f = _one(report, "LLM003")
+    assert (f["file"], f["line"]) == ("stack/charts/engine/values.yaml", 3)
+    assert f["fix"]["diff"].startswith("--- a/stack/charts/engine/values.yaml\n")
+    write(tmp_path, "prod.yaml", "engine:\n  gpuMemoryUtilization: 0.99\n")
+    code, out, err = cli("scan", "stack", "-f", "prod.yaml", "--select", "LLM003", "--fix", cwd=tmp_path)
+    assert code == 0 and out.startswith("fixed 1 finding;"), out + err
+    assert (tmp_path / "prod.yaml").read_text(encoding="utf-8") == "engine:\n  gpuMemoryUtilization: 0.9\n"
+    assert "gpuMemoryUtilization: 0.98\n" in own.read_text(encoding="utf-8")
+    code, out, err = cli("scan", "stack", "--select", "LLM003", "--fix", cwd=tmp_path)
+    assert code == 0 and out.startswith("fixed 1 finding;"), out + err
+    assert "gpuMemoryUtilization: 0.9\n" in own.read_text(encoding="utf-8")
+    assert scan_json("stack", "--select", "LLM003", cwd=tmp_path)[1]["findings"] == []
 
 
 def test_subchart_values_from_the_parent_and_from_its_own_file(tmp_path: Path) -> None:

@@ -900,7 +900,7 @@ def refresh(loaded: list[Loaded], errors: list[InputError]) -> tuple[list[Loaded
         fresh, errs = _rendered(new, texts, True, [])
         old = {ld.source.name for ld in loaded if isinstance(ld, ChartLoaded) and ld.chart is session}
         if not fresh:  # it does not render: keep the new values text, and say which file broke it
-            fresh = new.values_sources()
+            fresh = list[Loaded](new.values_sources())
             errs = [
                 InputError(name, None, f"with this change the chart does not render ({e.message})")
                 for name in sorted(texts)
