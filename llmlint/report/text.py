@@ -128,7 +128,9 @@ def _lines(result: ScanResult, extra: dict[str, Any]) -> list[list[Segment]]:
     if extra.get("statistics"):
         out.extend(_statistics(active))
     else:
-        sources = result.sources() if extra.get("show_source") else {}
+        sources: dict[str, Any] = {}
+        if extra.get("show_source"):  # a Helm chart's render is quoted from its template (shown_source)
+            sources = {ld.source.name: getattr(ld, "shown_source", ld.source) for ld in result.loaded}
         for f in active:
             out.extend(_finding(f, bool(extra.get("show_source")), sources))
     if out:
