@@ -323,6 +323,31 @@ def test_a_file_inside_a_chart_renders_the_chart(tmp_path: Path) -> None:
     assert [(f["file"], f["line"]) for f in report["findings"]] == [("vllm/values.yaml", 10)]
 
 
+def test_show_source_quotes_the_template_and_the_values_line(tmp_path: Path) -> None:
+    _chart(tmp_path, "vllm")
+    _, out, _ = cli("scan", "vllm", "--select", "LLM001,LLM003", "--show-source", cwd=tmp_path)
+    assert "    27 |           readinessProbe:\n" in out  # the template's line 27, not the render's
+    assert "    10 |   gpuMemoryUtilization: 0.97 # too high: LLM003\n" in out
+
+
+def test_a_chart_named_twice_and_a_values_file_also_walked_are_read_once(tmp_path: Path) -> None:
+    chart = _chart(tmp_path, "vllm")
+    write(tmp_path, "zz.yaml", "engine:\n  gpuMemoryUtilization: 0.98\n")
+    code, report = scan_json("vllm", ".", "-f", "zz.yaml", "--select", "LLM003", cwd=tmp_path)
+    assert [(f["file"], f["line"]) for f in _one_list(report)] == [("zz.yaml", 2)]
+    # rendered once: one Deployment; files: two templates, the chart's values and zz.yaml (once)
+    assert report["summary"]["objects"] == 1 and report["summary"]["files"] == 4
+    code, out, err = cli("scan", "vllm", ".", "-f", "zz.yaml", "--select", "LLM003", "--fix", cwd=tmp_path)
+    assert code == 0 and out.startswith("fixed 1 finding;"), out + err
+    assert (tmp_path / "zz.yaml").read_text(encoding="utf-8") == "engine:\n  gpuMemoryUtilization: 0.9\n"
+    assert "0.97" in (chart / "values.yaml").read_text(encoding="utf-8")
+
+
+def _one_list(report: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = report["findings"]
+    return found
+
+
 def test_sarif_points_at_the_values_file(tmp_path: Path) -> None:
     _chart(tmp_path, "vllm")
     _, out, _ = cli("scan", "vllm", "--select", "LLM003", "--format", "sarif", cwd=tmp_path)

@@ -88,6 +88,14 @@ class ChartLoaded(Loaded):
     def manifest(self) -> bool:
         return self.template is not None
 
+    @property
+    def shown_source(self) -> SourceText:
+        """The text a finding's line is in: a rendered template's lines are counted in the template file
+        (``--show-source`` quotes it), a values file's in itself."""
+        if self.template is None or self.chart is None:
+            return self.source
+        return SourceText(self.source.name, None, self.chart.template_text(self.template))
+
     def reload(self, src: SourceText) -> Loaded:
         """This source with the text a fix gave it (the fix loop's rescan): a values file stays one of
         its chart, which :func:`refresh` then renders again."""
