@@ -343,6 +343,19 @@ def test_a_chart_named_twice_and_a_values_file_also_walked_are_read_once(tmp_pat
     assert "0.97" in (chart / "values.yaml").read_text(encoding="utf-8")
 
 
+def test_two_charts_given_one_values_file_are_both_rendered_again_after_its_fix(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        shutil.copytree(CHARTS / "vllm", tmp_path / name)
+        values = tmp_path / name / "values.yaml"
+        values.write_text(values.read_text(encoding="utf-8").replace("0.97", "0.8"), encoding="utf-8")
+    write(tmp_path, "prod.yaml", "engine:\n  gpuMemoryUtilization: 0.98\n")
+    _, report = scan_json("a", "b", "-f", "prod.yaml", "--select", "LLM003", cwd=tmp_path)
+    assert [f["file"] for f in report["findings"]] == ["prod.yaml", "prod.yaml"]
+    code, out, err = cli("scan", "a", "b", "-f", "prod.yaml", "--select", "LLM003", "--fix", cwd=tmp_path)
+    assert code == 0 and "remaining: 0 findings" in out, out + err
+    assert (tmp_path / "prod.yaml").read_text(encoding="utf-8") == "engine:\n  gpuMemoryUtilization: 0.9\n"
+
+
 def _one_list(report: dict[str, Any]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = report["findings"]
     return found

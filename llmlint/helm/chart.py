@@ -906,7 +906,15 @@ def refresh(loaded: list[Loaded], errors: list[InputError]) -> tuple[list[Loaded
         new.values_files = [copy.copy(vf) for vf in session.values_files]
         new.set_data = session.set_data
         fresh, errs = _rendered(new, texts, True, [])
-        old = {ld.source.name for ld in loaded if isinstance(ld, ChartLoaded) and ld.chart is session}
+
+        # the old render and values sources of this chart (another chart given the same --values file
+        # keeps its own), and a values file the fix loop handed back as a plain source
+        def ours(ld: Loaded, session: ChartSession = session, mine: dict[str, ValuesFile] = mine) -> bool:
+            if isinstance(ld, ChartLoaded):
+                return ld.chart is session
+            return ld.source.name in mine
+
+        old = {ld.source.name for ld in loaded if ours(ld)}
         if not fresh:  # it does not render: keep the new values text, and say which file broke it
             fresh = list[Loaded](new.values_sources())
             errs = [
@@ -914,9 +922,8 @@ def refresh(loaded: list[Loaded], errors: list[InputError]) -> tuple[list[Loaded
                 for name in sorted(texts)
                 for e in errs
             ]
-        gone = old | set(mine)  # Chart.yaml's errors (a missing dependency) stand
-        errors = [e for e in errors if e.file not in gone] + errs
-        loaded = [ld for ld in loaded if ld.source.name not in gone] + fresh
+        errors = [e for e in errors if e.file not in old] + errs  # Chart.yaml's (a missing dependency) stand
+        loaded = [ld for ld in loaded if not ours(ld)] + fresh
     return loaded, errors
 
 
