@@ -225,8 +225,11 @@ def test_a_values_change_that_breaks_the_render_is_an_error_of_that_file_and_is_
     text = (chart / "values.yaml").read_text(encoding="utf-8").replace("0.97 #", "0.9 #")
     after = _reanalyse(result, {"vllm/values.yaml": text}, settings)
     [e] = after.errors
-    assert e.file == "vllm/values.yaml" and "with this change the chart does not render" in e.message
-    assert "not 0.9" in e.message and after.active == []
+    assert (
+        e.file == "vllm/values.yaml"
+        and e.message == "Helm could not render the chart with this values file: not 0.9"
+    )
+    assert after.active == []
     assert "vllm/values.yaml" in after.sources()  # the values file stays a source, with its new text
     assert after.sources()["vllm/values.yaml"].text == text
     f.fix = Fix(
@@ -235,6 +238,42 @@ def test_a_values_change_that_breaks_the_render_is_an_error_of_that_file_and_is_
         [SetValue(Target("vllm/values.yaml", 0, (), NONE), ("engine", "gpuMemoryUtilization"), 0.9)],
     )
     assert "makes the file invalid" in _judge(result, after, [f], settings)[id(f)]
+
+
+def test_two_values_fixes_that_together_break_the_render_are_not_both_kept(tmp_path: Path) -> None:
+    chart = _chart(tmp_path, "vllm")
+    tpl = chart / "templates" / "deployment.yaml"
+    tpl.write_text(
+        tpl.read_text(encoding="utf-8").replace(
+            "              port: http\n", "              port: {{ .Values.probePort }}\n"
+        ),
+        encoding="utf-8",
+    )
+    values = chart / "values.yaml"
+    values.write_text(values.read_text(encoding="utf-8") + "probePort: 8080\n", encoding="utf-8")
+    write(
+        chart,
+        "templates/guard.yaml",
+        '{{- if and (eq (toString .Values.engine.gpuMemoryUtilization) "0.9") '
+        '(eq (toString .Values.probePort) "8000") }}{{ fail "not both" }}{{ end }}\n',
+    )
+    _, report = scan_json("vllm", "--select", "LLM003,LLM014", cwd=tmp_path)
+    assert [(f["rule"], f["file"], bool(f["fix"])) for f in report["findings"]] == [
+        ("LLM003", "vllm/values.yaml", True),
+        ("LLM014", "vllm/values.yaml", True),
+    ]  # each fix alone renders
+    code, out, err = cli("scan", "vllm", "--select", "LLM003,LLM014", "--fix", cwd=tmp_path)
+    assert code == 1 and out.strip().endswith(
+        "fixed 1 finding; remaining: 1 finding (1 error) in 1 of 3 files, 1 object."
+    ), out
+    assert (
+        "vllm/values.yaml:14: LLM014 fix not applied: together with the LLM003 fix, it makes the file invalid "
+        "(Helm could not render the chart with this values file: not both) (reverted)"
+    ) in err
+    text = values.read_text(encoding="utf-8")
+    assert "gpuMemoryUtilization: 0.9 #" in text and text.endswith("probePort: 8080\n")
+    code, report = scan_json("vllm", "--select", "LLM003,LLM014", cwd=tmp_path)
+    assert report["errors"] == [] and [f["rule"] for f in report["findings"]] == ["LLM014"]
 
 
 def test_a_subcharts_own_values_file_is_fixed_and_a_users_file_before_it(tmp_path: Path) -> None:

@@ -319,6 +319,7 @@ def _judge(
     new_findings = [f for f in after.active if (_ident(f), f.severity) not in old_findings]
     bad: dict[int, str] = {}
     suspects: dict[int, str] = {}
+    invalid: list[Finding] = []
     for f in picked:
         assert f.fix is not None
         k = _ident(f)
@@ -330,6 +331,7 @@ def _judge(
         err = next((e for e in new_errors if e.file in files), None)
         if err is not None:
             suspects[id(f)] = f"it makes the file invalid ({err.message}) (reverted)"
+            invalid.append(f)
             continue
         rank = SEVERITY_RANK[f.severity]
         worse = next(
@@ -355,6 +357,11 @@ def _judge(
             bad[id(f)] = suspects[id(f)]
     if shared:
         bad.update(_isolate(before, shared, suspects, settings))
+        # together they make a file invalid though none does alone (two values fixes with which a Helm
+        # chart no longer renders): an invalid result is never kept; the first stays, the others revert
+        together = [f for f in invalid if f in shared and id(f) not in bad]
+        for f in together[1:]:
+            bad[id(f)] = f"together with the {together[0].rule} fix, {suspects[id(f)]}"
     return bad
 
 

@@ -917,10 +917,11 @@ def refresh(loaded: list[Loaded], errors: list[InputError]) -> tuple[list[Loaded
         old = {ld.source.name for ld in loaded if ours(ld)}
         if not fresh:  # it does not render: keep the new values text, and say which file broke it
             fresh = list[Loaded](new.values_sources())
+            why = [e.message.removeprefix("Helm could not render the chart: ") for e in errs]
             errs = [
-                InputError(name, None, f"with this change the chart does not render ({e.message})")
+                InputError(name, None, f"Helm could not render the chart with this values file: {w}")
                 for name in sorted(texts)
-                for e in errs
+                for w in why
             ]
         errors = [e for e in errors if e.file not in old] + errs  # Chart.yaml's (a missing dependency) stand
         loaded = [ld for ld in loaded if not ours(ld)] + fresh
