@@ -116,8 +116,8 @@ def read_inputs(
             errors.append(item)
             continue
         if isinstance(item, ChartRef):  # helm: a chart is rendered (llmlint.helm), once
-            if item.path not in charts:
-                charts.add(item.path)
+            if os.path.realpath(item.path) not in charts:
+                charts.add(os.path.realpath(item.path))
                 from llmlint.helm.chart import read_chart
 
                 chart_loaded, chart_errors, chart_files = read_chart(item.path, item.name, settings.prefilter)
@@ -135,6 +135,11 @@ def read_inputs(
             continue
         loaded.append(loaded_one)
         errors.extend(loaded_one.errors)
+    if charts:  # helm: a --values file that was also walked is its chart's values source, not a manifest
+        values = {ld.source.name for ld in loaded if not getattr(ld, "manifest", True)}
+        plain = [ld for ld in loaded if ld.source.name in values and getattr(ld, "chart", None) is None]
+        loaded = [ld for ld in loaded if not any(ld is p for p in plain)]
+        files -= len(plain)
     if "-" in paths:
         files += 1
         raw = stdin if stdin is not None else sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
@@ -299,8 +304,9 @@ def analyse(
     if any(getattr(ld, "chart", None) is not None for ld in loaded):  # helm: render again after a fix
         from llmlint.helm.chart import refresh
 
-        loaded = refresh(loaded)
-    docs = [d for ld in loaded for d in ld.documents]
+        loaded, errors = refresh(loaded, list(errors or []))
+    # helm: a chart's values files are sources (fixes edit them) but hold no objects
+    docs = [d for ld in loaded if getattr(ld, "manifest", True) for d in ld.documents]
     graph = build(docs, extra)
     docs += _parse_deferred(graph, loaded)
     context = context_sources(loaded)

@@ -16,9 +16,12 @@ from typing import Any
 import pytest
 from helpers import ROOT, cli, scan_json, write
 
+from llmlint.model import Fix, ObjectRef, SetValue, Target
+
 pytest.importorskip("helm_python")
 
 CHARTS = Path(__file__).resolve().parent / "charts"
+NONE = ObjectRef(None, None, None, None)
 
 
 def _chart(tmp_path: Path, name: str) -> Path:
@@ -122,8 +125,9 @@ def test_fix_edits_the_values_file_and_the_render_is_clean(tmp_path: Path) -> No
     chart = _chart(tmp_path, "vllm")
     template = (chart / "templates" / "deployment.yaml").read_text(encoding="utf-8")
     before = (chart / "values.yaml").read_text(encoding="utf-8")
-    code, _, err = cli("scan", "vllm", "--select", "LLM003", "--fix", cwd=tmp_path)
+    code, out, err = cli("scan", "vllm", "--select", "LLM003", "--fix", cwd=tmp_path)
     assert code == 0, err
+    assert out.strip().startswith("fixed 1 finding;"), out
     after = (chart / "values.yaml").read_text(encoding="utf-8")
     assert after == before.replace("gpuMemoryUtilization: 0.97 #", "gpuMemoryUtilization: 0.9 #")
     assert (chart / "templates" / "deployment.yaml").read_text(encoding="utf-8") == template
@@ -156,13 +160,140 @@ def test_diff_patches_values_and_template_and_git_applies_it(tmp_path: Path) -> 
     assert code == 0 and report["findings"] == [] and report["errors"] == []
 
 
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 def test_fix_never_writes_a_template_it_only_offers_as_a_diff(tmp_path: Path) -> None:
     chart = _chart(tmp_path, "vllm")
-    template = (chart / "templates" / "deployment.yaml").read_text(encoding="utf-8")
+    before = _tree(chart)
     _, report = scan_json("vllm", "--select", "LLM001", cwd=tmp_path)
     assert "apply the diff" in _one(report, "LLM001")["fix"]["description"]
-    cli("scan", "vllm", "--select", "LLM001", "--fix", cwd=tmp_path)
-    assert (chart / "templates" / "deployment.yaml").read_text(encoding="utf-8") == template
+    code, out, err = cli("scan", "vllm", "--select", "LLM001", "--fix", cwd=tmp_path)
+    assert code == 1 and "fixed" not in out and "fixable with --fix" not in out
+    assert (
+        "vllm/templates/deployment.yaml:27: LLM001 fix not applied: it changes a Helm template, which "
+        "llmlint never writes: it is offered as a diff (--diff)"
+    ) in err
+    assert _tree(chart) == before  # nothing in the chart was written
+
+
+def test_rendered_templates_are_never_sources_to_write(tmp_path: Path, monkeypatch: Any) -> None:
+    from llmlint.engine import Settings, scan
+    from llmlint.fixes.run import fix_loop, write_all
+    from llmlint.helm.chart import ChartLoaded
+
+    chart = _chart(tmp_path, "vllm")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    result = scan(["vllm"], settings)
+    charted = [ld for ld in result.loaded if isinstance(ld, ChartLoaded)]
+    rendered = {ld.source.name: ld.source.path for ld in charted if ld.derived}
+    values = {ld.source.name: ld.source.path for ld in charted if not ld.derived}
+    assert rendered == {"vllm/templates/deployment.yaml": None, "vllm/templates/service.yaml": None}
+    assert values == {"vllm/values.yaml": str(chart / "values.yaml")}
+    assert all(not ld.manifest for ld in charted if not ld.derived)
+    objects = {o.target.source for o in result.graph.objects}
+    assert "vllm/templates/deployment.yaml" in objects and objects <= set(rendered)  # values hold none
+    outcome = fix_loop(result, settings, unsafe=True, roots=["vllm"])
+    assert set(outcome.fixed) == {"vllm/values.yaml"}  # the re-rendered template is no file to write
+    template = (chart / "templates" / "deployment.yaml").read_bytes()
+    outcome.fixed["vllm/templates/deployment.yaml"] = "kind: Broken\n"  # even if one got there
+    assert write_all(outcome) == []
+    assert (chart / "templates" / "deployment.yaml").read_bytes() == template
+    assert "gpuMemoryUtilization: 0.9 #" in (chart / "values.yaml").read_text(encoding="utf-8")
+
+
+def test_a_values_change_that_breaks_the_render_is_an_error_of_that_file_and_is_reverted(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from llmlint.engine import Settings, scan
+    from llmlint.fixes.run import _judge, _reanalyse
+
+    chart = _chart(tmp_path, "vllm")
+    write(
+        chart,
+        "templates/guard.yaml",
+        '{{- if eq (toString .Values.engine.gpuMemoryUtilization) "0.9" }}{{ fail "not 0.9" }}{{ end }}\n',
+    )
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(select=["LLM003"])
+    result = scan(["vllm"], settings)
+    assert result.errors == []
+    [f] = result.active
+    assert f.fix is None  # rendering with the fixed value fails: the fix is not offered
+    text = (chart / "values.yaml").read_text(encoding="utf-8").replace("0.97 #", "0.9 #")
+    after = _reanalyse(result, {"vllm/values.yaml": text}, settings)
+    [e] = after.errors
+    assert (
+        e.file == "vllm/values.yaml"
+        and e.message == "Helm could not render the chart with this values file: not 0.9"
+    )
+    assert after.active == []
+    assert "vllm/values.yaml" in after.sources()  # the values file stays a source, with its new text
+    assert after.sources()["vllm/values.yaml"].text == text
+    f.fix = Fix(
+        "safe",
+        "set it",
+        [SetValue(Target("vllm/values.yaml", 0, (), NONE), ("engine", "gpuMemoryUtilization"), 0.9)],
+    )
+    assert "makes the file invalid" in _judge(result, after, [f], settings)[id(f)]
+
+
+def test_two_values_fixes_that_together_break_the_render_are_not_both_kept(tmp_path: Path) -> None:
+    chart = _chart(tmp_path, "vllm")
+    tpl = chart / "templates" / "deployment.yaml"
+    tpl.write_text(
+        tpl.read_text(encoding="utf-8").replace(
+            "              port: http\n", "              port: {{ .Values.probePort }}\n"
+        ),
+        encoding="utf-8",
+    )
+    values = chart / "values.yaml"
+    values.write_text(values.read_text(encoding="utf-8") + "probePort: 8080\n", encoding="utf-8")
+    write(
+        chart,
+        "templates/guard.yaml",
+        '{{- if and (eq (toString .Values.engine.gpuMemoryUtilization) "0.9") '
+        '(eq (toString .Values.probePort) "8000") }}{{ fail "not both" }}{{ end }}\n',
+    )
+    _, report = scan_json("vllm", "--select", "LLM003,LLM014", cwd=tmp_path)
+    assert [(f["rule"], f["file"], bool(f["fix"])) for f in report["findings"]] == [
+        ("LLM003", "vllm/values.yaml", True),
+        ("LLM014", "vllm/values.yaml", True),
+    ]  # each fix alone renders
+    code, out, err = cli("scan", "vllm", "--select", "LLM003,LLM014", "--fix", cwd=tmp_path)
+    assert code == 1 and out.strip().endswith(
+        "fixed 1 finding; remaining: 1 finding (1 error) in 1 of 3 files, 1 object."
+    ), out
+    assert (
+        "vllm/values.yaml:14: LLM014 fix not applied: together with the LLM003 fix, it makes the file invalid "
+        "(Helm could not render the chart with this values file: not both) (reverted)"
+    ) in err
+    text = values.read_text(encoding="utf-8")
+    assert "gpuMemoryUtilization: 0.9 #" in text and text.endswith("probePort: 8080\n")
+    code, report = scan_json("vllm", "--select", "LLM003,LLM014", cwd=tmp_path)
+    assert report["errors"] == [] and [f["rule"] for f in report["findings"]] == ["LLM014"]
+
+
+def test_a_subcharts_own_values_file_is_fixed_and_a_users_file_before_it(tmp_path: Path) -> None:
+    chart = _chart(tmp_path, "stack")
+    write(chart, "values.yaml", "engine:\n  replicas: 2\n")
+    own = chart / "charts" / "engine" / "values.yaml"
+    own.write_text(own.read_text(encoding="utf-8").replace("0.9\n", "0.98\n"), encoding="utf-8")
+    _, report = scan_json("stack", "--select", "LLM003", cwd=tmp_path)
+    f = _one(report, "LLM003")
+    assert (f["file"], f["line"]) == ("stack/charts/engine/values.yaml", 3)
+    assert f["fix"]["diff"].startswith("--- a/stack/charts/engine/values.yaml\n")
+    write(tmp_path, "prod.yaml", "engine:\n  gpuMemoryUtilization: 0.99\n")
+    code, out, err = cli("scan", "stack", "-f", "prod.yaml", "--select", "LLM003", "--fix", cwd=tmp_path)
+    assert code == 0 and out.startswith("fixed 1 finding;"), out + err
+    assert (tmp_path / "prod.yaml").read_text(encoding="utf-8") == "engine:\n  gpuMemoryUtilization: 0.9\n"
+    assert "gpuMemoryUtilization: 0.98\n" in own.read_text(encoding="utf-8")
+    code, out, err = cli("scan", "stack", "--select", "LLM003", "--fix", cwd=tmp_path)
+    assert code == 0 and out.startswith("fixed 1 finding;"), out + err
+    assert "gpuMemoryUtilization: 0.9\n" in own.read_text(encoding="utf-8")
+    assert scan_json("stack", "--select", "LLM003", cwd=tmp_path)[1]["findings"] == []
 
 
 def test_subchart_values_from_the_parent_and_from_its_own_file(tmp_path: Path) -> None:
@@ -229,6 +360,44 @@ def test_a_file_inside_a_chart_renders_the_chart(tmp_path: Path) -> None:
         "vllm/values.yaml", "vllm/templates/deployment.yaml", "--select", "LLM003", cwd=tmp_path
     )
     assert [(f["file"], f["line"]) for f in report["findings"]] == [("vllm/values.yaml", 10)]
+
+
+def test_show_source_quotes_the_template_and_the_values_line(tmp_path: Path) -> None:
+    _chart(tmp_path, "vllm")
+    _, out, _ = cli("scan", "vllm", "--select", "LLM001,LLM003", "--show-source", cwd=tmp_path)
+    assert "    27 |           readinessProbe:\n" in out  # the template's line 27, not the render's
+    assert "    10 |   gpuMemoryUtilization: 0.97 # too high: LLM003\n" in out
+
+
+def test_a_chart_named_twice_and_a_values_file_also_walked_are_read_once(tmp_path: Path) -> None:
+    chart = _chart(tmp_path, "vllm")
+    write(tmp_path, "zz.yaml", "engine:\n  gpuMemoryUtilization: 0.98\n")
+    code, report = scan_json("vllm", ".", "-f", "zz.yaml", "--select", "LLM003", cwd=tmp_path)
+    assert [(f["file"], f["line"]) for f in _one_list(report)] == [("zz.yaml", 2)]
+    # rendered once: one Deployment; files: two templates, the chart's values and zz.yaml (once)
+    assert report["summary"]["objects"] == 1 and report["summary"]["files"] == 4
+    code, out, err = cli("scan", "vllm", ".", "-f", "zz.yaml", "--select", "LLM003", "--fix", cwd=tmp_path)
+    assert code == 0 and out.startswith("fixed 1 finding;"), out + err
+    assert (tmp_path / "zz.yaml").read_text(encoding="utf-8") == "engine:\n  gpuMemoryUtilization: 0.9\n"
+    assert "0.97" in (chart / "values.yaml").read_text(encoding="utf-8")
+
+
+def test_two_charts_given_one_values_file_are_both_rendered_again_after_its_fix(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        shutil.copytree(CHARTS / "vllm", tmp_path / name)
+        values = tmp_path / name / "values.yaml"
+        values.write_text(values.read_text(encoding="utf-8").replace("0.97", "0.8"), encoding="utf-8")
+    write(tmp_path, "prod.yaml", "engine:\n  gpuMemoryUtilization: 0.98\n")
+    _, report = scan_json("a", "b", "-f", "prod.yaml", "--select", "LLM003", cwd=tmp_path)
+    assert [f["file"] for f in report["findings"]] == ["prod.yaml", "prod.yaml"]
+    code, out, err = cli("scan", "a", "b", "-f", "prod.yaml", "--select", "LLM003", "--fix", cwd=tmp_path)
+    assert code == 0 and "remaining: 0 findings" in out, out + err
+    assert (tmp_path / "prod.yaml").read_text(encoding="utf-8") == "engine:\n  gpuMemoryUtilization: 0.9\n"
+
+
+def _one_list(report: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = report["findings"]
+    return found
 
 
 def test_sarif_points_at_the_values_file(tmp_path: Path) -> None:

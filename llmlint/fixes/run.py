@@ -130,12 +130,31 @@ class FixOutcome:
 FindingKey = tuple[str, str, ObjectRef, str | None, Path]
 
 
+def _wanted_safety(f: Finding, unsafe: bool) -> bool:
+    return f.fix is not None and (f.fix.safety == "safe" or unsafe)
+
+
+_DIFF_ONLY = "it changes a Helm template, which llmlint never writes: it is offered as a diff (--diff)"
+_RENDERED = "it edits a template rendered by Helm (only the chart's values files are written)"
+
+
+def _diff_only(f: Finding, unsafe: bool) -> bool:
+    """A fix offered only as its diff (a Helm template's): --fix says so and writes nothing."""
+    return (
+        f.fix is not None
+        and not f.fix.edits
+        and bool(f.fix.diff)
+        and not f.suppressed
+        and _wanted_safety(f, unsafe)
+    )
+
+
 def _wanted(f: Finding, unsafe: bool) -> bool:
     return (
         f.fix is not None
         and bool(f.fix.edits)  # a fix that is only a diff (a Helm template's) is never written
         and not f.suppressed
-        and (f.fix.safety == "safe" or unsafe)
+        and _wanted_safety(f, unsafe)
         and f.file is not None
     )
 
@@ -165,6 +184,15 @@ def _touched(fix: Fix) -> set[tuple[str, tuple[str | None, str | None, str]]]:
             out.add((e.target.source, (e.value.get("kind"), meta.get("name"), ns or "")))
         out.add((e.target.source, _ref_key(e.target.ref)))
     return out
+
+
+def _rendered_from(f: Finding) -> set[tuple[str, tuple[str | None, str | None, str]]]:
+    """A fix that edits a file holding no object (a Helm values file) touches the object it is for."""
+    assert f.fix is not None
+    none = ObjectRef(None, None, None, None)
+    if any(not isinstance(e, AddDocument) and e.target.ref == none for e in f.fix.edits):
+        return {(f.target.source, _ref_key(f.target.ref))}
+    return set()
 
 
 _CONFLICT = "conflicts with another fix of this file"  # tried again in a later round
@@ -245,6 +273,12 @@ class _Round:
         return out
 
 
+def _derived(result: ScanResult) -> set[str]:
+    """Sources whose text is made from other files (a Helm chart's rendered templates, ``path`` None):
+    never edited, written or diffed; the fix edits the files they are made from."""
+    return {ld.source.name for ld in result.loaded if getattr(ld, "derived", False)}
+
+
 def _reanalyse(current: ScanResult, new_texts: dict[str, str], settings: Settings) -> ScanResult:
     loaded: list[Loaded] = []
     for ld in current.loaded:
@@ -252,7 +286,8 @@ def _reanalyse(current: ScanResult, new_texts: dict[str, str], settings: Setting
         if name in new_texts:
             s = ld.source
             ns = SourceText(s.name, s.path, new_texts[name], s.bom, s.newline, s.is_json, s.raw, s.mode)
-            loaded.append(load(ns, prefilter=settings.prefilter))
+            reload = getattr(ld, "reload", None)  # helm: a values file stays its chart's (rendered again)
+            loaded.append(reload(ns) if reload is not None else load(ns, prefilter=settings.prefilter))
         else:
             loaded.append(ld)
     result = analyse(
@@ -283,17 +318,19 @@ def _judge(
     new_findings = [f for f in after.active if (_ident(f), f.severity) not in old_findings]
     bad: dict[int, str] = {}
     suspects: dict[int, str] = {}
+    invalid: list[Finding] = []
     for f in picked:
         assert f.fix is not None
         k = _ident(f)
         if count_after.get(k, 0) > count_before.get(k, 0) - fixing[k]:
             bad[id(f)] = "it does not clear its own finding (reverted)"
             continue
-        touched = _touched(f.fix)
+        touched = _touched(f.fix) | _rendered_from(f)
         files = {s for s, _ in touched}
         err = next((e for e in new_errors if e.file in files), None)
         if err is not None:
             suspects[id(f)] = f"it makes the file invalid ({err.message}) (reverted)"
+            invalid.append(f)
             continue
         rank = SEVERITY_RANK[f.severity]
         worse = next(
@@ -319,6 +356,11 @@ def _judge(
             bad[id(f)] = suspects[id(f)]
     if shared:
         bad.update(_isolate(before, shared, suspects, settings))
+        # together they make a file invalid though none does alone (two values fixes with which a Helm
+        # chart no longer renders): an invalid result is never kept; the first stays, the others revert
+        together = [f for f in invalid if f in shared and id(f) not in bad]
+        for f in together[1:]:
+            bad[id(f)] = f"together with the {together[0].rule} fix, {suspects[id(f)]}"
     return bad
 
 
@@ -342,7 +384,7 @@ def _isolate(
 
 def _worse_alone(before: ScanResult, after: ScanResult, f: Finding) -> bool:
     assert f.fix is not None
-    touched = _touched(f.fix)
+    touched = _touched(f.fix) | _rendered_from(f)
     files = {s for s, _ in touched}
     old_errors = {(e.file, e.message) for e in before.errors}
     if any((e.file, e.message) not in old_errors and e.file in files for e in after.errors):
@@ -393,15 +435,22 @@ def fix_loop(
 
     def candidates(cur: ScanResult) -> list[Finding]:
         sources, docs = cur.sources(), cur.documents()
+        derived = _derived(cur)
         contexts = {o.target for o in cur.graph.objects if getattr(o, "context", False)}
         out: list[Finding] = []
         for f in cur.active:
+            if roots is not None and _diff_only(f, unsafe):  # --fix (--diff prints that diff)
+                note(_fix_key(f), f"{f.file}:{f.line}: {f.rule} fix not applied: {_DIFF_ONLY}")
+                continue
             if not _wanted(f, unsafe) or _fix_key(f) in banned:
                 continue
             assert f.fix is not None
             names = _sources_of(f.fix)
             if any(e.target in contexts for e in f.fix.edits):
                 note(_fix_key(f), f"{f.file}:{f.line}: {f.rule} fix not applied: it edits a context object")
+                continue
+            if any(n in derived for n in names):  # helm's output: the fix must edit the chart's files
+                note(_fix_key(f), f"{f.file}:{f.line}: {f.rule} fix not applied: {_RENDERED}")
                 continue
             if roots is not None:
                 for n in names:
@@ -471,8 +520,12 @@ def fix_loop(
             )
     outcome.result = current
     outcome.applied = [f for r in rounds for f in r]
-    final = current.sources()
-    outcome.fixed = {n: final[n].text for n in original if n in final and final[n].text != original[n].text}
+    final, derived = current.sources(), _derived(current)
+    outcome.fixed = {  # a rendered template changes with its values: it is no file to write or diff
+        n: final[n].text
+        for n in original
+        if n in final and n not in derived and final[n].text != original[n].text
+    }
     return outcome
 
 

@@ -70,10 +70,38 @@ class ValuesFile:
 
 @dataclass(eq=False)
 class ChartLoaded(Loaded):
-    """A loaded source that belongs to a chart: a rendered template (``template`` set) or a values file."""
+    """A loaded source that belongs to a chart: a rendered template (``template`` set) or a values file.
+
+    A rendered template is *derived*: its text is Helm's output, its ``path`` is None, and the fix loop
+    never edits, writes or diffs it. A values file is a real file (``path`` set) that fixes splice and
+    write like any other, but it holds no objects: the engine does not build the graph from it
+    (``manifest`` is False)."""
 
     chart: ChartSession | None = None
     template: str | None = None  # the render's key, e.g. ``vllm/templates/deployment.yaml``
+
+    @property
+    def derived(self) -> bool:
+        return self.template is not None
+
+    @property
+    def manifest(self) -> bool:
+        return self.template is not None
+
+    @property
+    def shown_source(self) -> SourceText:
+        """The text a finding's line is in: a rendered template's lines are counted in the template file
+        (``--show-source`` quotes it), a values file's in itself."""
+        if self.template is None or self.chart is None:
+            return self.source
+        return SourceText(self.source.name, None, self.chart.template_text(self.template))
+
+    def reload(self, src: SourceText) -> Loaded:
+        """This source with the text a fix gave it (the fix loop's rescan): a values file stays one of
+        its chart, which :func:`refresh` then renders again."""
+        if self.template is not None or self.chart is None:
+            raise ValueError(f"{src.name} is rendered by Helm: it is never edited")
+        return _values_source(src, self.chart)
 
 
 @dataclass(eq=False)
@@ -112,7 +140,6 @@ class ChartSession:
     _maps: dict[str, list[int]] = field(default_factory=dict)
     _templates: dict[str, str] = field(default_factory=dict)
     _chart: engine.Chart | None = None
-    _values_loaded: dict[str, Loaded] = field(default_factory=dict)
     _own: dict[str, Any] | None = None
 
     # ---- reading ---------------------------------------------------------------------------------
@@ -150,15 +177,10 @@ class ChartSession:
     def render(self, values: dict[str, Any], validate: bool = True) -> dict[str, str]:
         return self.chart().render(values, self.options.release, self.options.namespace, validate)
 
-    def values_loaded(self, name: str) -> Loaded | None:
-        """The values file ``name`` as a source (for a fix to edit), built when a fix needs it."""
-        if name not in self._values_loaded:
-            vf = next((v for v in self.values_files if v.name == name), None)
-            if vf is None:
-                return None
-            doc = Document(vf.source, 0, 0, len(vf.source.text), 0, None, data=vf.data, parsed=True)
-            self._values_loaded[name] = ChartLoaded(vf.source, [doc], [], chart=self, template=None)
-        return self._values_loaded[name]
+    def values_sources(self) -> list[ChartLoaded]:
+        """Every values file of the chart (its own, its subcharts', the ``--values`` files) as a source
+        of the scan, so that the fix loop splices, verifies and writes them like any file."""
+        return [_values_source(vf.source, self, vf.data) for vf in self.values_files]
 
     # ---- where a rendered line comes from -----------------------------------------------------------
 
@@ -285,7 +307,8 @@ def read_chart(path: str, name: str, prefilter: bool = True) -> tuple[list[Loade
         why = f"internal error reading the chart ({type(exc).__name__}: {exc})"
         return [], [InputError(where, None, why)], 0
     session = next((ld.chart for ld in loaded if isinstance(ld, ChartLoaded)), None)
-    return loaded, errors, len(loaded) + (len(session.values_files) if session is not None else 0)
+    templates = sum(1 for ld in loaded if isinstance(ld, ChartLoaded) and ld.derived)
+    return loaded, errors, templates + (len(session.values_files) if session is not None else 0)
 
 
 def _read_chart(path: str, name: str, prefilter: bool) -> tuple[list[Loaded], list[InputError]]:
@@ -403,7 +426,7 @@ def _rendered(
         ld.errors = unique
         out.append(ld)
         errors.extend(unique)
-    return out, errors
+    return out + session.values_sources(), errors
 
 
 _SCHEMA_AT = re.compile(r"at '(/[^']*)'")
@@ -427,6 +450,15 @@ def _schema_place(session: ChartSession, message: str) -> tuple[str, int, int] |
 
 def _as_chart_loaded(ld: Loaded, session: ChartSession, key: str | None) -> ChartLoaded:
     return ChartLoaded(ld.source, ld.documents, ld.errors, ld.deferred, chart=session, template=key)
+
+
+def _values_source(src: SourceText, session: ChartSession, data: dict[str, Any] | None = None) -> ChartLoaded:
+    """A values file as a source: one document, its data read as Kubernetes reads YAML (a date stays a
+    string); a values file of a fix's new text is read again."""
+    if data is None:
+        data = _yaml_mapping(src.text)
+    doc = Document(src, 0, 0, len(src.text), 0, None, data=data, parsed=True)
+    return ChartLoaded(src, [doc], [], chart=session, template=None)
 
 
 def _chart_values(chart_dir: str, prefix: Path = ()) -> list[tuple[str, Path]]:
@@ -481,10 +513,11 @@ def _values_file(
 
 def relocate(findings: list[Finding], errors: list[InputError], loaded: list[Loaded]) -> None:
     rendered = {ld.source.name: ld for ld in loaded if isinstance(ld, ChartLoaded) and ld.template}
-    names = {ld.source.name for ld in loaded}
     for f in findings:
         ld = rendered.get(f.target.source)
         if ld is None or ld.chart is None or ld.template is None:
+            if f.fix is not None and any(e.target.source in rendered for e in f.fix.edits):
+                f.fix = None  # a plain file's fix that would edit a rendered object: the render is Helm's
             continue
         try:
             _place(f, ld.chart, ld.template, ld)
@@ -492,12 +525,6 @@ def relocate(findings: list[Finding], errors: list[InputError], loaded: list[Loa
             if os.environ.get("LLMLINT_DEBUG"):
                 raise
             f.line, f.column, f.fix = None, None, None
-            continue
-        for name in {e.target.source for e in f.fix.edits} if f.fix is not None else set():
-            v = ld.chart.values_loaded(name) if name not in names else None
-            if v is not None:  # a values file a fix edits: the fixer reads it from the scan
-                names.add(name)
-                loaded.append(v)
     for e in errors:
         ld = rendered.get(e.file or "")
         if (
@@ -856,22 +883,22 @@ def _starts(lines: list[str]) -> list[int]:
 # ---- after a fix: render again -------------------------------------------------------------------
 
 
-def refresh(loaded: list[Loaded]) -> list[Loaded]:
-    """Render again every chart whose values file a fix has changed (the fix loop reloads it as a plain
-    source); the chart's templates are replaced by the new render."""
+def refresh(loaded: list[Loaded], errors: list[InputError]) -> tuple[list[Loaded], list[InputError]]:
+    """Render again every chart whose values file a fix has changed (the fix loop's rescan hands the
+    values file back with its new text): the chart's rendered templates, its values sources and the
+    errors of its old render are replaced by the new ones. A render that fails with the new values is
+    an error of the values files that changed, so the fix loop reverts the fix that did it."""
     sessions: dict[int, ChartSession] = {}
     for ld in loaded:
         if isinstance(ld, ChartLoaded) and ld.chart is not None:
-            sessions[id(ld.chart)] = ld.chart
-    if not sessions:
-        return loaded
-    by_name = {ld.source.name: ld for ld in loaded}
+            sessions.setdefault(id(ld.chart), ld.chart)
     for session in sessions.values():
+        mine = {vf.name: vf for vf in session.values_files}
         texts: dict[str, str] = {}
-        for vf in session.values_files:
-            cur = by_name.get(vf.name)
-            if cur is not None and not isinstance(cur, ChartLoaded) and cur.source.text != vf.source.text:
-                texts[vf.name] = cur.source.text
+        for ld in loaded:
+            vf = mine.get(ld.source.name)
+            if vf is not None and ld.source.text != vf.source.text:
+                texts[vf.name] = ld.source.text
         if not texts:
             continue
         new = ChartSession(session.chart_dir, session.name, session.options, session.cwd)
@@ -879,17 +906,26 @@ def refresh(loaded: list[Loaded]) -> list[Loaded]:
         new.values_files = [copy.copy(vf) for vf in session.values_files]
         new.set_data = session.set_data
         fresh, errs = _rendered(new, texts, True, [])
-        mine = {vf.name for vf in session.values_files}
-        kept = [
-            ld
-            for ld in loaded
-            if not (isinstance(ld, ChartLoaded) and ld.chart is session) and ld.source.name not in mine
-        ]
-        loaded = kept + fresh
-        for e in errs:
-            if fresh:
-                fresh[0].errors.append(e)
-    return loaded
+
+        # the old render and values sources of this chart (another chart given the same --values file
+        # keeps its own), and a values file the fix loop handed back as a plain source
+        def ours(ld: Loaded, session: ChartSession = session, mine: dict[str, ValuesFile] = mine) -> bool:
+            if isinstance(ld, ChartLoaded):
+                return ld.chart is session
+            return ld.source.name in mine
+
+        old = {ld.source.name for ld in loaded if ours(ld)}
+        if not fresh:  # it does not render: keep the new values text, and say which file broke it
+            fresh = list[Loaded](new.values_sources())
+            why = [e.message.removeprefix("Helm could not render the chart: ") for e in errs]
+            errs = [
+                InputError(name, None, f"Helm could not render the chart with this values file: {w}")
+                for name in sorted(texts)
+                for w in why
+            ]
+        errors = [e for e in errors if e.file not in old] + errs  # Chart.yaml's (a missing dependency) stand
+        loaded = [ld for ld in loaded if not ours(ld)] + fresh
+    return loaded, errors
 
 
 # ---- small helpers -------------------------------------------------------------------------------

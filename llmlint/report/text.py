@@ -95,8 +95,10 @@ def summary(result: ScanResult, extra: dict[str, Any]) -> str:
         return "No manifests found."
     counts = {s: sum(1 for f in active if f.severity == s) for s in ("error", "warning", "info")}
     files_with = len({f.file for f in active})
-    safe = sum(1 for f in active if f.fix and f.fix.safety == "safe")
-    unsafe = sum(1 for f in active if f.fix and f.fix.safety == "unsafe")
+    # a fix without edits (a Helm template's) is offered as its diff only: --fix does not apply it
+    fixes = [f.fix for f in active if f.fix and (f.fix.edits or extra.get("audit"))]
+    safe = sum(1 for x in fixes if x.safety == "safe")
+    unsafe = sum(1 for x in fixes if x.safety == "unsafe")
     parts = [plural(n, s) if s != "info" else f"{n} info" for s, n in counts.items() if n]
     text = plural(len(active), "finding") + (f" ({', '.join(parts)})" if parts else "")
     if extra.get("audit"):
@@ -126,7 +128,9 @@ def _lines(result: ScanResult, extra: dict[str, Any]) -> list[list[Segment]]:
     if extra.get("statistics"):
         out.extend(_statistics(active))
     else:
-        sources = result.sources() if extra.get("show_source") else {}
+        sources: dict[str, Any] = {}
+        if extra.get("show_source"):  # a Helm chart's render is quoted from its template (shown_source)
+            sources = {ld.source.name: getattr(ld, "shown_source", ld.source) for ld in result.loaded}
         for f in active:
             out.extend(_finding(f, bool(extra.get("show_source")), sources))
     if out:
