@@ -18,7 +18,7 @@ from llmlint.checks.common import (
     runtime_unresolved,
     where,
 )
-from llmlint.graph.objects import Container, K8sObject, PodTemplate, as_map
+from llmlint.graph.objects import Container, K8sObject, PodTemplate, as_int, as_map
 from llmlint.model import AppendItem, Edit, Finding, Fix, Path, SetValue
 from llmlint.serving import gpus
 from llmlint.serving.server import Server
@@ -92,15 +92,34 @@ def _free_name(t: PodTemplate, base: str) -> str:
 Where = tuple[K8sObject, Path]
 
 
+def _nnodes(s: Server) -> int:
+    """Nodes (pods) one server instance spans: ``--nnodes`` (SGLang, vLLM); 1 when absent or unreadable."""
+    n = None
+    for f in s.flags:
+        if f.name.replace("_", "-") == "--nnodes":
+            n = as_int(f.value) if f.value is not None else None
+    return n if n is not None and n > 0 else 1
+
+
 def parallel_degree(s: Server) -> tuple[int, str, Where | None, tuple[int, int] | None]:
-    """How many GPUs the server spreads one model over, why we think so, and where that is written."""
+    """How many GPUs of this pod the server spreads one model over, why we think so, and where that is
+    written. /dev/shm is the pod's own: a model spread over several pods (``--nnodes``, a LeaderWorkerSet
+    group) puts only its share of each pod's GPUs through it."""
     tp, pp = s.tp, s.pp
     if tp * pp > 1:
         f = s.flag("tp") if tp > 1 else s.flag("pp")
         assert f is not None
         obj, path, span = f.anchor()
         what = f"{f.name} {f.value}" + (f" × pipeline {pp}" if pp > 1 and tp > 1 else "")
-        return tp * pp, what, (obj, path), span
+        nodes = _nnodes(s)
+        local = -(-(tp * pp) // nodes)
+        pod_gpus = s.container.template.gpus()
+        if pod_gpus > 0:
+            local = min(local, pod_gpus)  # the other ranks run in other pods (Ray, a multi-node group)
+        if local != tp * pp:
+            spread = f" over {nodes} nodes" if nodes > 1 else " across pods"
+            what += f"{spread}, {local} GPU{'s' if local != 1 else ''} per pod"
+        return local, what, (obj, path), span
     g = s.gpus
     if g > 1:
         c = s.container

@@ -11,8 +11,8 @@ from typing import Any
 
 from llmlint.checks import Context, check, make_fix
 from llmlint.checks.availability import recreate_edits
-from llmlint.checks.common import new_object
-from llmlint.checks.facts import download_gb, is_context, server_name, variants
+from llmlint.checks.common import display_name, new_object
+from llmlint.checks.facts import download_gb, is_context, variants
 from llmlint.graph.objects import K8sObject, PodTemplate, Workload, as_int, as_list, as_map, dig
 from llmlint.graph.quantities import quantity
 from llmlint.lazyre import LazyRe
@@ -251,7 +251,11 @@ def _storage_initializer(s: Server) -> bool:
     """An InferenceService whose storageUri KServe's storage initializer downloads (s3://, gs://, hf://…)
     into an emptyDir at /mnt/models on every start (a pvc:// one is mounted instead)."""
     uri = _storage_uri(s)
-    return s.container.template.workload.kind == "InferenceService" and bool(uri) and not uri.startswith("pvc://")
+    return (
+        s.container.template.workload.kind == "InferenceService"
+        and bool(uri)
+        and not uri.startswith("pvc://")
+    )
 
 
 def cache_dir(s: Server) -> str:
@@ -359,6 +363,8 @@ def model_downloaded_every_start(ctx: Context) -> Iterator[Finding]:
         c, t = s.container, s.container.template
         if is_context(c.obj) or _offline(s):
             continue
+        if t.workload.kind == "Pod" and t.spec.get("restartPolicy") == "Never":
+            continue  # a one-shot pod (a test, a job-like run): it starts once, nothing restarts it
         cache = cache_dir(s)
         if on_persistent_volume(s, cache):
             continue
@@ -376,7 +382,7 @@ def model_downloaded_every_start(ctx: Context) -> Iterator[Finding]:
             else "no volume"
         )
         msg = (
-            f"{server_name(s)} is downloaded into {cache} ({on}, not persistent): every restart and new pod "
+            f"{display_name(s)} is downloaded into {cache} ({on}, not persistent): every restart and new pod "
             f"downloads {where} again"
         )
         w = t.workload
