@@ -492,7 +492,8 @@ def not_guaranteed_qos(ctx: Context) -> Iterator[Finding]:
         else:
             detail = "memory " + "; ".join(f"{why} in {_names(who, 2)}" for why, who in by_reason.items())
         cls = _qos_class(t)
-        msg = f"pods of {display_name(s)} are {cls} ({detail}): first evicted or OOM-killed under memory pressure"
+        subject = display_name(s) if s.framework is not None else f"{t.workload.kind} {t.obj.name}"
+        msg = f"pods of {subject} are {cls} ({detail}): first evicted or OOM-killed under memory pressure"
         # the server's own container first: that is where the reader looks
         first = next((x for x in states if x[0] is s.container), states[0])
         edits = [st[1] for _, st in states if st[1] is not None]
