@@ -8,13 +8,23 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from llmlint.checks import Context
-from llmlint.graph.objects import Container, JsonMap, K8sObject, PodTemplate, Workload, as_int, as_map, dig
+from llmlint.graph.objects import (
+    Container,
+    JsonMap,
+    K8sObject,
+    PodTemplate,
+    Workload,
+    as_int,
+    as_list,
+    as_map,
+    dig,
+)
 from llmlint.lazyre import LazyRe
 from llmlint.model import Edit, Finding, Path, ReplaceInString, SetValue, Target
 from llmlint.serving.args import Origin
 from llmlint.serving.frameworks import image_repository
 from llmlint.serving.model_size import load_seconds, params_from_name
-from llmlint.serving.server import Server
+from llmlint.serving.server import Flag, Server
 
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
 HANDLERS = ("httpGet", "tcpSocket", "grpc", "exec")
@@ -162,6 +172,30 @@ def merged_first_last(servers: list[Server]) -> list[Server]:
     """Servers with KServe-merged predictors last: a fact written in a ServingRuntime is reported once,
     from the runtime's own container, before a predictor that merges it repeats it."""
     return sorted(servers, key=lambda s: from_runtime(s.container))
+
+
+def flag_anchor(s: Server, f: Flag) -> tuple[K8sObject, Path, tuple[int, int] | None]:
+    """Where a finding about flag ``f`` points, as the engine reads a finding on a KServe predictor: a
+    value the predictor writes itself (``args`` item j, ``env`` item j) is given in the merged container's
+    view (the runtime's args first), which the engine maps back to the line that writes it."""
+    obj, path, span = f.anchor()
+    c = s.container
+    m = getattr(c, "merged", None)
+    over = getattr(m, "over", None)
+    if m is None or over is None or obj is not c.obj:
+        return obj, path, span
+    n = len(over.path)
+    if tuple(path[:n]) != tuple(over.path) or len(path) < n + 2:
+        return obj, path, span
+    key, idx, rest = path[n], path[n + 1], tuple(path[n + 2 :])
+    if not isinstance(key, str) or not isinstance(idx, int):
+        return obj, path, span
+    if key in m.concat:
+        return obj, (*c.path, key, len(as_list(m.base.data.get(key))) + idx, *rest), span
+    for j, (part, i) in enumerate(m.lists.get(key, ())):
+        if part is over and i == idx:
+            return obj, (*c.path, key, j, *rest), span
+    return obj, path, span
 
 
 def once(findings: Iterable[Finding]) -> Iterator[Finding]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from llmlint.checks import Context, check, make_fix
 from llmlint.checks.availability import LONG_RUNNING
-from llmlint.checks.common import display_name, model_name
+from llmlint.checks.common import display_name, flag_anchor, model_name
 from llmlint.checks.facts import container_label, gke_accelerator, is_context
 from llmlint.graph.objects import (
     GPU_RESOURCES,
@@ -336,7 +336,7 @@ def parallelism_gpu_mismatch(ctx: Context) -> Iterator[Finding]:
         )
         fix = make_fix("unsafe", desc, *edits) if edits else None
         if flag is not None:
-            obj, path, span = flag.anchor()
+            obj, path, span = flag_anchor(s, flag)
         else:
             key = _gpu_key(c)
             section = "limits" if c.resource("limits", key) is not None else "requests"
@@ -493,7 +493,7 @@ def not_guaranteed_qos(ctx: Context) -> Iterator[Finding]:
             detail = "memory " + "; ".join(f"{why} in {_names(who, 2)}" for why, who in by_reason.items())
         cls = _qos_class(t)
         subject = display_name(s) if s.framework is not None else f"{t.workload.kind} {t.obj.name}"
-        msg = f"pods of {subject} are {cls} ({detail}): first evicted or OOM-killed under memory pressure"
+        msg = f"pods of {subject} are {cls} ({detail}): first to be evicted or OOM-killed"
         # the server's own container first: that is where the reader looks
         first = next((x for x in states if x[0] is s.container), states[0])
         edits = [st[1] for _, st in states if st[1] is not None]

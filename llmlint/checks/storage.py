@@ -11,7 +11,7 @@ from typing import Any
 
 from llmlint.checks import Context, check, make_fix
 from llmlint.checks.availability import recreate_edits
-from llmlint.checks.common import display_name, new_object
+from llmlint.checks.common import display_name, flag_anchor, new_object
 from llmlint.checks.facts import download_gb, is_context, variants
 from llmlint.graph.objects import K8sObject, PodTemplate, Workload, as_int, as_list, as_map, dig
 from llmlint.graph.quantities import quantity
@@ -395,7 +395,7 @@ def model_downloaded_every_start(ctx: Context) -> Iterator[Finding]:
                 fixed_workloads.add(id(w))
         mf = s.flag("model")
         where_key = "storageUri" if "storageUri" in c.data else "image"
-        obj, path, span = mf.anchor() if mf is not None else (c.obj, (*c.path, where_key), None)
+        obj, path, span = flag_anchor(s, mf) if mf is not None else (c.obj, (*c.path, where_key), None)
         yield ctx.finding("LLM012", obj, path, msg, container=c, fix=fix, span=span)
 
 
