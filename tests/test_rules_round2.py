@@ -437,3 +437,47 @@ def test_runtime_shell_alone_knows_no_args(tmp_path: Path) -> None:
     p = write(tmp_path, "r.yaml", runtime)
     _, report = scan_json("--select", "ALL", str(p))
     assert not {"LLM003", "LLM012", "LLM021", "LLM022"} & {f["rule"] for f in report["findings"]}
+
+
+# ---- 7. messages are one line ----------------------------------------------------------------------------
+
+
+def test_a_multi_line_download_script_is_named_by_its_tool(tmp_path: Path) -> None:
+    text = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: llama
+spec:
+  selector:
+    matchLabels: {app: llama}
+  template:
+    metadata:
+      labels: {app: llama}
+    spec:
+      initContainers:
+        - name: model-downloader
+          image: curlimages/curl:8.10.1
+          command: ["sh", "-c"]
+          args:
+            - |
+              curl -L \\
+                --retry 5 \\
+                -o /models/model.gguf https://example.com/model.gguf
+          volumeMounts:
+            - {name: models, mountPath: /models}
+      containers:
+        - name: llama-server
+          image: ghcr.io/ggml-org/llama.cpp:server-cuda-b6000
+          args: ["-m", "/models/model.gguf"]
+          resources:
+            limits: {memory: 8Gi, nvidia.com/gpu: 1}
+          volumeMounts:
+            - {name: models, mountPath: /models}
+      volumes:
+        - name: models
+          persistentVolumeClaim: {claimName: model-storage}
+"""
+    (f,) = findings(write(tmp_path, "d.yaml", text), "LLM025")
+    assert "downloads weights (curl) into claim model-storage" in f["message"]
+    assert "\n" not in f["message"] and "\\" not in f["message"] and len(f["message"]) <= 160

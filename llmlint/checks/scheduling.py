@@ -494,6 +494,8 @@ def not_guaranteed_qos(ctx: Context) -> Iterator[Finding]:
         cls = _qos_class(t)
         subject = display_name(s) if s.framework is not None else f"{t.workload.kind} {t.obj.name}"
         msg = f"pods of {subject} are {cls} ({detail}): first to be evicted or OOM-killed"
+        if len(msg) > 160:
+            msg = f"pods of {subject} are {cls}: memory {detail.removeprefix('memory ')}"
         # the server's own container first: that is where the reader looks
         first = next((x for x in states if x[0] is s.container), states[0])
         edits = [st[1] for _, st in states if st[1] is not None]

@@ -517,6 +517,14 @@ _DOWNLOAD = LazyRe(
 _ATOMIC = LazyRe(r"huggingface-cli|\bhf\s|snapshot_download|hf_hub_download|ollama\s+pull")
 
 
+def _tool(match: str) -> str:
+    """The downloader a script runs, in a few words (never its options, line continuations or URLs)."""
+    words = [w for w in match.split() if w != "\\"]
+    if words and words[0] in ("curl", "wget"):
+        return words[0]
+    return " ".join(w for w in words[:3] if not w.startswith("-"))
+
+
 @check("LLM025")
 def model_download_per_pod(ctx: Context) -> Iterator[Finding]:
     serving = {id(s.container.template) for s in ctx.inference_servers()}
@@ -539,7 +547,7 @@ def model_download_per_pod(ctx: Context) -> Iterator[Finding]:
                 if not shared:
                     continue
                 msg = (
-                    f"initContainer {ic.name} downloads weights ({m.group(0).strip()}) into claim "
+                    f"initContainer {ic.name} downloads weights ({_tool(m.group(0))}) into claim "
                     f"{', '.join(shared)} in every pod: interrupted or concurrent downloads leave partial files"
                 )
                 yield ctx.finding("LLM025", w.obj, (*ic.path, "name"), msg, container=ic)
