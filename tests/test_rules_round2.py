@@ -481,3 +481,22 @@ spec:
     (f,) = findings(write(tmp_path, "d.yaml", text), "LLM025")
     assert "downloads weights (curl) into claim model-storage" in f["message"]
     assert "\n" not in f["message"] and "\\" not in f["message"] and len(f["message"]) <= 160
+
+
+# ---- catalog examples of LLM026 that give a position: exact line, column and fixed text ---------------
+
+
+def _positioned(rule: str) -> list[tuple[str, int, dict[str, Any]]]:
+    raw = yaml.safe_load((Path(catalog.catalog_dir()) / f"{rule}.yaml").read_text())
+    return [(rule, i, ex) for i, ex in enumerate(raw["examples"]["bad"]) if "line" in ex]
+
+
+@pytest.mark.parametrize(("rule", "index", "ex"), _positioned("LLM026"), ids=lambda v: str(v)[:8])
+def test_positioned_example(tmp_path: Path, rule: str, index: int, ex: dict[str, Any]) -> None:
+    p = write(tmp_path, "example.yaml", ex["manifest"])
+    (f,) = findings(p, rule)
+    assert (f["line"], f["column"]) == (ex["line"], ex["column"]), index
+    assert "fetch-gguf" not in f["message"]
+    cli("scan", "--fix", "--select", rule, str(p))
+    assert p.read_text() == ex.get("fixed", ex["manifest"])
+    assert findings(p, rule) == []
