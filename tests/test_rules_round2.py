@@ -500,3 +500,21 @@ def test_positioned_example(tmp_path: Path, rule: str, index: int, ex: dict[str,
     cli("scan", "--fix", "--select", rule, str(p))
     assert p.read_text() == ex.get("fixed", ex["manifest"])
     assert findings(p, rule) == []
+
+
+@pytest.mark.parametrize(("script", "fires"), [('exec vllm serve "$@"', True), ("exec vllm serve", False)])
+def test_a_deployments_sh_c_passes_its_args_only_through_dollar_at(
+    tmp_path: Path, script: str, fires: bool
+) -> None:
+    text = deployment(
+        "- name: vllm\n  image: vllm/vllm-openai:v0.10.1\n"
+        f'  command: ["sh", "-c", \'{script}\', "--"]\n'
+        '  args: ["Qwen/Qwen2.5-7B-Instruct", "--gpu-memory-utilization", "0.97"]\n'
+    )
+    p = write(tmp_path, "d.yaml", text)
+    found = findings(p, "LLM003")
+    assert bool(found) == fires
+    if fires:
+        assert found[0]["line"] == line_of(text, '"0.97"')
+        cli("scan", "--fix", "--select", "LLM003", str(p))
+        assert p.read_text() == text.replace('"0.97"', '"0.90"')
