@@ -66,21 +66,25 @@ VLLM_70B = 'image: vllm/vllm-openai:v0.10.1\nargs: ["--model=meta-llama/Llama-3.
 # ---- LLM001 / LLM002: start-up budgets ---------------------------------------------------------------
 
 
-def test_readiness_only_fires_and_the_new_startup_probe_keeps_the_authors_budget(tmp_path: Path) -> None:
-    # readiness allows 600 + 10 × 60 = 1200 s; the 8B model needs far less: the new probe keeps 1200 s
+def test_short_liveness_beside_a_long_readiness_fires_and_the_new_startup_probe_keeps_the_authors_budget(
+    tmp_path: Path,
+) -> None:
+    # liveness kills after 30 s; readiness allows 600 + 10 × 60 = 1200 s, far more than the 8B model needs:
+    # the new startupProbe keeps the 1200 s the author chose (a readiness-only probe that long is not reported)
     text = deployment(
         "- name: vllm\n  image: vllm/vllm-openai:v0.10.1\n"
         '  args: ["--model=meta-llama/Llama-3.1-8B-Instruct"]\n'
         "  readinessProbe: {httpGet: {path: /health, port: 8000}, initialDelaySeconds: 600, periodSeconds: 10,"
         " failureThreshold: 60, timeoutSeconds: 5}\n"
+        "  livenessProbe: {httpGet: {path: /health, port: 8000}}\n"
     )
     p = write(tmp_path, "r.yaml", text)
     (f,) = findings(p, "LLM001")
     assert (
-        f["line"] == text.splitlines().index(next(x for x in text.splitlines() if "readinessProbe" in x)) + 1
+        f["line"] == text.splitlines().index(next(x for x in text.splitlines() if "livenessProbe" in x)) + 1
     )
-    assert "readinessProbe" in f["message"] and "Llama-3.1-8B-Instruct" in f["message"]
-    assert "crash" not in f["message"] and len(f["message"]) <= 160
+    assert "livenessProbe" in f["message"] and "Llama-3.1-8B-Instruct" in f["message"]
+    assert len(f["message"]) <= 160
     c = container_of(fixed(p, "LLM001"))
     start = c["startupProbe"]
     assert start["httpGet"] == {"path": "/health", "port": 8000} and start["timeoutSeconds"] == 5

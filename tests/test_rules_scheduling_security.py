@@ -547,9 +547,10 @@ spec:
 
 
 def test_qos_seed_init_container(tmp_path: Path) -> None:
+    # the seed's vLLM server is Guaranteed-sized; its init container sets no cpu/memory and has exited
+    # before the server starts: nothing a change would fix (round 2)
     p = shutil.copy(SEED / "vllm-deployment.yaml", tmp_path / "v.yaml")
-    [f] = findings(p, "LLM026")
-    assert f["container"] == "model-cache-check" and "Burstable" in f["message"] and f["fix"] is None
+    assert findings(p, "LLM026") == []
 
 
 # ---- fixes through the CLI, validated by kubernetes-validate --------------------------------------------

@@ -76,7 +76,8 @@ def test_qos_one_finding_per_template_names_init_and_sidecar(tmp_path: Path) -> 
     [f] = findings(tmp_path, "LLM026", "d.yaml")
     assert at(f) == pos(text, "memory: 16Gi")  # the server's own memory request, inside the flow mapping
     assert f["container"] == "vllm"
-    assert "'fetch', 'log-shipper'" in f["message"] and "request 16Gi < limit 32Gi in 'vllm'" in f["message"]
+    assert "unset in 'log-shipper', init container 'fetch'" in f["message"]
+    assert "request 16Gi < limit 32Gi in 'vllm'" in f["message"]
     assert f["message"].startswith("pods of Qwen/Qwen2.5-7B-Instruct are Burstable")
     assert f["fix"] is None  # two containers have no memory at all: only a person can size them
 

@@ -149,7 +149,10 @@ def test_manifest_control_characters_never_reach_the_output(tmp_path: Path) -> N
     )
     assert hostile != TGI
     write(tmp_path, "tgi.yaml", hostile)
-    for args in (("--select", "LLM026"), ("--select", "LLM026", "--show-source")):
+    for args in (
+        ("--select", "LLM026", "--fail-on", "info"),
+        ("--select", "LLM026", "--show-source", "--fail-on", "info"),
+    ):
         code, out, err = cli("scan", "tgi.yaml", *args, cwd=tmp_path)
         assert code == 1, err
         assert "\x1b" not in out and "\r" not in out

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from llmlint.checks import Context
-from llmlint.graph.objects import Container, JsonMap, K8sObject, PodTemplate, Workload, as_int, as_map, dig
+from llmlint.graph.objects import (
+    Container,
+    JsonMap,
+    K8sObject,
+    PodTemplate,
+    Workload,
+    as_int,
+    as_list,
+    as_map,
+    dig,
+)
+from llmlint.lazyre import LazyRe
 from llmlint.model import Edit, Finding, Path, ReplaceInString, SetValue, Target
 from llmlint.serving.args import Origin
 from llmlint.serving.frameworks import image_repository
 from llmlint.serving.model_size import load_seconds, params_from_name
-from llmlint.serving.server import Server
+from llmlint.serving.server import Flag, Server
 
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
 HANDLERS = ("httpGet", "tcpSocket", "grpc", "exec")
@@ -23,24 +35,77 @@ ACCELERATORS_WITHOUT_SHM = ("google.com/tpu", "aws.amazon.com/neuron", "aws.amaz
 
 
 def model_name(s: Server) -> str | None:
-    """The model's id, if the manifests name one (never an image name or KServe's model mount)."""
+    """The model's id as a message shows it, if the manifests name one (never an image name, a storage
+    claim or a generic mount such as KServe's ``/mnt/models``)."""
     nim = s.env.get("NIM_MODEL_NAME")
     if nim is not None and nim.value:
-        return nim.value
+        shown = model_words(nim.value)
+        if shown:
+            return shown
     fn = getattr(s, "display_name", None)  # analysis's
     name = fn() if callable(fn) else s.model()
-    name = name if isinstance(name, str) else ""
-    name = name.rstrip("/").removeprefix("hf://")
-    generic = ("llm-nim", "nim-llm", "/mnt/models", s.framework.title if s.framework else "")
-    if "://" in name and not name.split("://", 1)[1].partition("/")[2].strip("/"):
-        return None  # a storage URI of a bucket or claim alone (pvc://models) names no model
+    name = model_words(name if isinstance(name, str) else "")
+    generic = ("llm-nim", "nim-llm", s.framework.title if s.framework else "")
     if name and name not in generic and not name.startswith("GPU container "):
         return name
     return None
 
 
+# Directory names that say where weights are kept, not which model they are.
+_GENERIC_WORDS = frozenset(
+    {
+        "mnt", "model", "models", "data", "weights", "cache", "caches", "cached", "workspace", "hf",
+        "huggingface", "hub", "root", "tmp", "opt", "home", "srv", "var", "store", "storage", "repo",
+        "repository", "checkpoint", "checkpoints", "ckpt", "ckpts", "local", "shared", "pvc", "volume",
+        "volumes", "vol", "disk", "files", "artifacts", "llm", "llms", "nfs", "efs", "s3", "gcs", "mount",
+        "mounts", "share",
+    }
+)  # fmt: skip
+_FILE_SUFFIX = LazyRe(r"\.(gguf|ggml|bin|safetensors|pt|pth|onnx|plan|engine|llamafile|nemo)$", re.I)
+_WORD_SEPARATORS = LazyRe(r"[-_.]+")
+
+
+def _generic_dir(part: str) -> bool:
+    words = [w for w in _WORD_SEPARATORS.rx.split(part.lower()) if w]
+    return not words or all(w in _GENERIC_WORDS for w in words)
+
+
+def model_words(ref: str) -> str:
+    """A model reference as a message shows it: a hub ID as written; a path or a URI by the components that
+    name the model (``/mnt/models/meta-llama/Meta-Llama-3-8B-Instruct`` → ``meta-llama/Meta-Llama-3-8B-Instruct``,
+    ``s3://bucket/llama-3-8b`` → ``llama-3-8b``, ``/models/a/model.gguf`` → ``model.gguf``); empty for a
+    generic directory (``/mnt/models``, ``/data``), a bare claim or bucket (``pvc://models``) or an unresolved
+    ``$(VAR)``."""
+    ref = ref.strip().rstrip("/")
+    if not ref or "$(" in ref or "${" in ref or "{{" in ref:
+        return ""
+    scheme, sep, rest = ref.partition("://")
+    if sep and scheme.lower() == "hf":
+        return rest
+    if not sep and not ref.startswith((".", "/", "~")):
+        return ref  # a hub ID (``org/name``) or a tag (``llama3.1:8b``)
+    parts = [p for p in rest.split("/") if p and p not in (".", "..", "~")] if sep else None
+    if parts is not None:
+        parts = parts[1:]  # the claim, bucket or host holds the model; it is not the model
+    else:
+        parts = [p for p in ref.split("/") if p and p not in (".", "..", "~")]
+    hf_cache = next((p for p in reversed(parts) if p.startswith("models--")), None)
+    if hf_cache:  # Hugging Face's cache layout: models--org--name/snapshots/<revision>
+        return hf_cache.removeprefix("models--").replace("--", "/")
+    if parts and _FILE_SUFFIX.search(parts[-1]):
+        return parts[-1]
+    while parts and _generic_dir(parts[-1]):
+        parts.pop()
+    if not parts:
+        return ""
+    if len(parts) >= 2 and not _generic_dir(parts[-2]):
+        return f"{parts[-2]}/{parts[-1]}"  # the hub's org/name layout, kept under a mount
+    return parts[-1]
+
+
 def display_name(s: Server) -> str:
-    """What a message calls the server: its model's id, else its framework, never an empty name."""
+    """What a message calls the server: its model's id, else its framework, never an empty name, a path
+    or a storage URI."""
     name = model_name(s)
     if name:
         return name
@@ -107,6 +172,30 @@ def merged_first_last(servers: list[Server]) -> list[Server]:
     """Servers with KServe-merged predictors last: a fact written in a ServingRuntime is reported once,
     from the runtime's own container, before a predictor that merges it repeats it."""
     return sorted(servers, key=lambda s: from_runtime(s.container))
+
+
+def flag_anchor(s: Server, f: Flag) -> tuple[K8sObject, Path, tuple[int, int] | None]:
+    """Where a finding about flag ``f`` points, as the engine reads a finding on a KServe predictor: a
+    value the predictor writes itself (``args`` item j, ``env`` item j) is given in the merged container's
+    view (the runtime's args first), which the engine maps back to the line that writes it."""
+    obj, path, span = f.anchor()
+    c = s.container
+    m = getattr(c, "merged", None)
+    over = getattr(m, "over", None)
+    if m is None or over is None or obj is not c.obj:
+        return obj, path, span
+    n = len(over.path)
+    if tuple(path[:n]) != tuple(over.path) or len(path) < n + 2:
+        return obj, path, span
+    key, idx, rest = path[n], path[n + 1], tuple(path[n + 2 :])
+    if not isinstance(key, str) or not isinstance(idx, int):
+        return obj, path, span
+    if key in m.concat:
+        return obj, (*c.path, key, len(as_list(m.base.data.get(key))) + idx, *rest), span
+    for j, (part, i) in enumerate(m.lists.get(key, ())):
+        if part is over and i == idx:
+            return obj, (*c.path, key, j, *rest), span
+    return obj, path, span
 
 
 def once(findings: Iterable[Finding]) -> Iterator[Finding]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from llmlint.checks.common import model_words
 from llmlint.graph.objects import Container, K8sObject, PodTemplate, as_list, as_map, dig
 from llmlint.serving.server import Server
 
@@ -104,26 +105,9 @@ def server_name(s: Server) -> str:
     return s.framework.title if s.framework else f"{s.obj.kind} {s.obj.name}"
 
 
-_GENERIC_DIRS = frozenset({"models", "model", "data", "weights", "cache", "mnt", "workspace"})
-
-
 def _model_words(ref: str) -> str:
-    """A model reference as a message names it: a hub ID as it is, a local file or a storage URI by its last
-    component (``/models/llama-3-8b.gguf`` → ``llama-3-8b.gguf``); nothing for an unresolved ``$(VAR)`` or a
-    bare volume (``pvc://claim/``)."""
-    ref = ref.strip()
-    if not ref or "$(" in ref or "${" in ref:
-        return ""
-    scheme, sep, rest = ref.partition("://")
-    if not sep:
-        rest, scheme = ref, ""
-    if scheme == "hf" or (not scheme and not ref.startswith((".", "/"))):
-        return rest
-    parts = [p for p in rest.split("/") if p]
-    if scheme and len(parts) < 2:
-        return ""  # pvc://claim, s3://bucket: the volume, not the model
-    last = parts[-1] if parts else ""
-    return "" if last.lower() in _GENERIC_DIRS else last
+    """A model reference as a message names it (one rule for every message: ``common.model_words``)."""
+    return model_words(ref)
 
 
 _BNB = ("bitsandbytes", "bnb")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,6 +10,7 @@ from llmlint.checks import Context, check, make_fix
 from llmlint.checks.common import (
     display_name,
     edit_value,
+    flag_anchor,
     merged_first_last,
     once,
     other_accelerator,
@@ -18,7 +20,8 @@ from llmlint.checks.common import (
     runtime_unresolved,
     where,
 )
-from llmlint.graph.objects import Container, K8sObject, PodTemplate, as_map
+from llmlint.graph.objects import Container, K8sObject, PodTemplate, as_int, as_map, dig
+from llmlint.lazyre import LazyRe
 from llmlint.model import AppendItem, Edit, Finding, Fix, Path, SetValue
 from llmlint.serving import gpus
 from llmlint.serving.server import Server
@@ -47,7 +50,7 @@ def _gpu_memory_utilization_too_high(ctx: Context) -> Iterator[Finding]:
         if v is None or v < limit:
             continue
         origin = f.value_origin()
-        obj, path, span = f.anchor()
+        obj, path, span = flag_anchor(s, f)
         new = f"{target:.2f}"
         fix = None
         suffix = ""
@@ -92,15 +95,49 @@ def _free_name(t: PodTemplate, base: str) -> str:
 Where = tuple[K8sObject, Path]
 
 
+def _nnodes(s: Server) -> int:
+    """Nodes (pods) one server instance spans: ``--nnodes`` (SGLang, vLLM); 1 when absent or unreadable."""
+    n = None
+    for f in s.flags:
+        if f.name.replace("_", "-") == "--nnodes":
+            n = as_int(f.value) if f.value is not None else None
+    return n if n is not None and n > 0 else 1
+
+
+_RAY = LazyRe(r"ray\s+start|--distributed-executor-backend[=\s]+ray|--worker-use-ray", re.IGNORECASE)
+
+
+def _multi_pod(s: Server) -> bool:
+    """Does one server instance span several pods (a LeaderWorkerSet group, a Ray cluster)? A single pod
+    whose parallelism exceeds its GPUs cannot start (LLM010), and still needs /dev/shm once it has them."""
+    c = s.container
+    w = c.template.workload
+    if w.kind == "LeaderWorkerSet":
+        size = as_int(dig(w.obj.data, "spec", "leaderWorkerTemplate", "size"))
+        if size is not None and size > 1:
+            return True
+    argv = " ".join(str(x) for x in [*c.strings("command"), *c.strings("args")])
+    return _RAY.search(argv) is not None
+
+
 def parallel_degree(s: Server) -> tuple[int, str, Where | None, tuple[int, int] | None]:
-    """How many GPUs the server spreads one model over, why we think so, and where that is written."""
+    """How many GPUs of this pod the server spreads one model over, why we think so, and where that is
+    written. /dev/shm is the pod's own: a model spread over several pods (``--nnodes``, a LeaderWorkerSet
+    group) puts only its share of each pod's GPUs through it."""
     tp, pp = s.tp, s.pp
     if tp * pp > 1:
         f = s.flag("tp") if tp > 1 else s.flag("pp")
         assert f is not None
-        obj, path, span = f.anchor()
+        obj, path, span = flag_anchor(s, f)
         what = f"{f.name} {f.value}" + (f" × pipeline {pp}" if pp > 1 and tp > 1 else "")
-        return tp * pp, what, (obj, path), span
+        nodes = _nnodes(s)
+        local = -(-(tp * pp) // nodes)
+        pod_gpus = s.container.template.gpus()
+        if pod_gpus > 0 and (nodes > 1 or _multi_pod(s)):
+            local = min(local, pod_gpus)  # the other ranks run in the group's other pods
+        if local != tp * pp:
+            what += f" ({local} GPU{'s' if local != 1 else ''} in this pod)"
+        return local, what, (obj, path), span
     g = s.gpus
     if g > 1:
         c = s.container
@@ -172,8 +209,8 @@ def _missing_dev_shm(ctx: Context) -> Iterator[Finding]:
             continue  # mounted: LLM016 judges the volume behind it
         edits, desc = shm_fix(ctx, s, degree)
         msg = (
-            f"{display_name(s)} runs over {what} with no memory-backed /dev/shm: NCCL workers crash or hang "
-            "in the runtime's 64 MB default"
+            f"{display_name(s)} runs over {what} with no memory-backed /dev/shm: NCCL crashes or hangs in the "
+            "64 MB default"
         )
         obj, path = anchor or (c.obj, (*c.path, "name"))
         yield ctx.finding(
@@ -212,7 +249,7 @@ def _shm_not_memory_backed(ctx: Context) -> Iterator[Finding]:
         model = display_name(s)
         if "emptyDir" not in v:
             kind = next((k for k in v if k != "name"), "?")
-            msg = f"/dev/shm of {model} ({what}) is a {kind} volume, not RAM: NCCL traffic slows to a crawl or fails"
+            msg = f"/dev/shm of {model} over {what} is a {kind} volume, not RAM: NCCL traffic slows to a crawl or fails"
             yield ctx.finding("LLM016", t.obj, (*t.spec_path, "volumes", vi, "name"), msg, container=c)
             continue
         ed = as_map(v.get("emptyDir"))
@@ -225,12 +262,12 @@ def _shm_not_memory_backed(ctx: Context) -> Iterator[Finding]:
         if medium != "Memory":
             edits.append(SetValue(vobj.target, (*base, "medium"), "Memory"))
             msg = (
-                f"/dev/shm of {model} ({what}) is a disk-backed emptyDir (no medium: Memory): "
+                f"/dev/shm of {model} over {what} is a disk-backed emptyDir (no medium: Memory): "
                 "NCCL's shared buffers hit the node's disk"
             )
         else:
             msg = (
-                f"/dev/shm of {model} ({what}) has no sizeLimit: its pages count against the memory limit, "
+                f"/dev/shm of {model} over {what} has no sizeLimit: its pages count against the memory limit, "
                 "so a burst is OOMKilled"
             )
         if not limit:
@@ -295,7 +332,7 @@ def _model_exceeds_gpu_memory(ctx: Context) -> Iterator[Finding]:
         if fix is None and need > 8:
             msg += "; no single node holds it"
         tp = s.flag("tp")
-        obj, path, span = tp.anchor() if tp is not None else (c.obj, (*c.path, "image"), None)
+        obj, path, span = flag_anchor(s, tp) if tp is not None else (c.obj, (*c.path, "image"), None)
         yield ctx.finding("LLM011", obj, path, msg, container=c, fix=fix, span=span)
 
 
@@ -359,7 +396,7 @@ def _max_model_len_unset(ctx: Context) -> Iterator[Finding]:
         )
         mf = s.flag("model")
         if mf is not None:
-            obj, path, span = mf.anchor()
+            obj, path, span = flag_anchor(s, mf)
         else:
             obj, path, span = c.obj, (*c.path, "image"), None
         yield ctx.finding("LLM022", obj, path, msg, container=c, fix=fix, span=span)

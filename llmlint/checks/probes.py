@@ -64,8 +64,15 @@ def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
                 "a crash loop without a startupProbe"
             )
         else:
+            if ready_budget >= need:
+                continue  # readiness alone kills nothing, and the author's wait already covers the load
             key = "readinessProbe"
-            msg = f"{name} has a readinessProbe but no startupProbe, and loading takes {secs} s ({facts})"
+            assert ready is not None
+            _, delay, period, failures = probe_budget(ready)
+            msg = (
+                f"{name} has a readinessProbe allowing {ready_budget} s ({delay} + {period} × {failures}) and no "
+                f"startupProbe, but loading takes {secs} s ({facts})"
+            )
         probe = live if live is not None else ready
         assert probe is not None
         source, h = "readinessProbe", handler(ready or {})

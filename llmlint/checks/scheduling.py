@@ -8,7 +8,8 @@ from typing import Any
 
 from llmlint.checks import Context, check, make_fix
 from llmlint.checks.availability import LONG_RUNNING
-from llmlint.checks.facts import container_label, gke_accelerator, is_context, server_name
+from llmlint.checks.common import display_name, flag_anchor, model_name
+from llmlint.checks.facts import container_label, gke_accelerator, is_context
 from llmlint.graph.objects import (
     GPU_RESOURCES,
     Container,
@@ -330,10 +331,12 @@ def parallelism_gpu_mismatch(ctx: Context) -> Iterator[Finding]:
             effect = f"{have - need} stay idle"
         if w.kind != "LeaderWorkerSet":
             where = f"the pod has {have} GPU{'s' if have != 1 else ''}"
-        msg = f"{server_name(s)} with {what} needs {need} GPU{'s' if need != 1 else ''} but {where}: {effect}"
+        msg = (
+            f"{display_name(s)} with {what} needs {need} GPU{'s' if need != 1 else ''} but {where}: {effect}"
+        )
         fix = make_fix("unsafe", desc, *edits) if edits else None
         if flag is not None:
-            obj, path, span = flag.anchor()
+            obj, path, span = flag_anchor(s, flag)
         else:
             key = _gpu_key(c)
             section = "limits" if c.resource("limits", key) is not None else "requests"
@@ -399,7 +402,7 @@ def template_name(ctx: Context, t: PodTemplate) -> str:
     """How a message names a pod template: the model its server serves, else the workload."""
     for s in ctx.servers_of(t):
         if s.framework is not None:
-            return server_name(s)
+            return model_name(s) or s.framework.title
     return f"{t.obj.kind} {t.obj.name}"
 
 
@@ -430,6 +433,16 @@ def _memory_state(c: Container) -> tuple[str, Edit | None, Path] | None:
     return f"request {_show(req)} < limit {_show(lim)}", edit, _res_path(c, "requests", "memory")
 
 
+def _sets_nothing(c: Container) -> bool:
+    return all(dig(c.resources, s, r) is None for s in ("requests", "limits") for r in QOS_RESOURCES)
+
+
+def _one_shot_init(c: Container) -> bool:
+    """An init container that runs to completion before the server starts (not a native sidecar, which
+    runs beside it: ``restartPolicy: Always``)."""
+    return c.init and c.data.get("restartPolicy") != "Always"
+
+
 def _qos_class(t: PodTemplate) -> str:
     any_set = any(
         dig(c.resources, s, r) is not None
@@ -440,8 +453,13 @@ def _qos_class(t: PodTemplate) -> str:
     return "Burstable" if any_set else "BestEffort"
 
 
+def _label(c: Container) -> str:
+    """A container as the LLM026 message names it: quoted, an init container said to be one."""
+    return f"init container {container_label(c)!r}" if _one_shot_init(c) else repr(container_label(c))
+
+
 def _names(labels: list[str], most: int = 3) -> str:
-    shown = ", ".join(repr(x) for x in labels[:most])
+    shown = ", ".join(labels[:most])
     return shown + (f" and {len(labels) - most} more" if len(labels) > most else "")
 
 
@@ -459,26 +477,30 @@ def not_guaranteed_qos(ctx: Context) -> Iterator[Finding]:
         if is_context(t.obj):
             continue
         states = [(c, st) for c in t.all_containers() if (st := _memory_state(c)) is not None]
+        if all(st[1] is not None for c, st in states if not _one_shot_init(c)):
+            # the running containers are Guaranteed-sized (or the fix makes them so): an init container that
+            # sets no cpu/memory at all has finished by then, and blaming it fixes nothing that matters
+            states = [(c, st) for c, st in states if not (_one_shot_init(c) and _sets_nothing(c))]
         if not states:
             continue
         by_reason: dict[str, list[str]] = {}
-        for c, (why, _, _) in states:
-            by_reason.setdefault(why, []).append(container_label(c))
+        for c, (why, _, _) in sorted(states, key=lambda x: _one_shot_init(x[0])):  # the running ones first
+            by_reason.setdefault(why, []).append(_label(c))
         if len(by_reason) == 1:
             why, who = next(iter(by_reason.items()))
             detail = f"memory {why} in {_names(who)}"
         else:
             detail = "memory " + "; ".join(f"{why} in {_names(who, 2)}" for why, who in by_reason.items())
         cls = _qos_class(t)
-        msg = (
-            f"pods of {server_name(s)} are {cls} ({detail}): under memory pressure they are evicted or OOM-killed "
-            "first"
-        )
+        subject = display_name(s) if s.framework is not None else f"{t.workload.kind} {t.obj.name}"
+        msg = f"pods of {subject} are {cls} ({detail}): first to be evicted or OOM-killed"
+        if len(msg) > 160:
+            msg = f"pods of {subject} are {cls}: memory {detail.removeprefix('memory ')}"
         # the server's own container first: that is where the reader looks
         first = next((x for x in states if x[0] is s.container), states[0])
         edits = [st[1] for _, st in states if st[1] is not None]
         fix = None
         if len(edits) == len(states):
-            names = _names([container_label(c) for c, _ in states])
+            names = _names([_label(c) for c, _ in states])
             fix = make_fix("safe", f"set requests.memory = limits.memory in {names}", *edits)
         yield ctx.finding("LLM026", first[0].obj, first[1][2], msg, container=first[0], fix=fix)

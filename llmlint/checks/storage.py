@@ -11,8 +11,8 @@ from typing import Any
 
 from llmlint.checks import Context, check, make_fix
 from llmlint.checks.availability import recreate_edits
-from llmlint.checks.common import new_object
-from llmlint.checks.facts import download_gb, is_context, server_name, variants
+from llmlint.checks.common import display_name, flag_anchor, new_object
+from llmlint.checks.facts import download_gb, is_context, variants
 from llmlint.graph.objects import K8sObject, PodTemplate, Workload, as_int, as_list, as_map, dig
 from llmlint.graph.quantities import quantity
 from llmlint.lazyre import LazyRe
@@ -251,7 +251,11 @@ def _storage_initializer(s: Server) -> bool:
     """An InferenceService whose storageUri KServe's storage initializer downloads (s3://, gs://, hf://…)
     into an emptyDir at /mnt/models on every start (a pvc:// one is mounted instead)."""
     uri = _storage_uri(s)
-    return s.container.template.workload.kind == "InferenceService" and bool(uri) and not uri.startswith("pvc://")
+    return (
+        s.container.template.workload.kind == "InferenceService"
+        and bool(uri)
+        and not uri.startswith("pvc://")
+    )
 
 
 def cache_dir(s: Server) -> str:
@@ -359,6 +363,8 @@ def model_downloaded_every_start(ctx: Context) -> Iterator[Finding]:
         c, t = s.container, s.container.template
         if is_context(c.obj) or _offline(s):
             continue
+        if t.workload.kind == "Pod" and t.spec.get("restartPolicy") == "Never":
+            continue  # a one-shot pod (a test, a job-like run): it starts once, nothing restarts it
         cache = cache_dir(s)
         if on_persistent_volume(s, cache):
             continue
@@ -376,7 +382,7 @@ def model_downloaded_every_start(ctx: Context) -> Iterator[Finding]:
             else "no volume"
         )
         msg = (
-            f"{server_name(s)} is downloaded into {cache} ({on}, not persistent): every restart and new pod "
+            f"{display_name(s)} is downloaded into {cache} ({on}, not persistent): every restart and new pod "
             f"downloads {where} again"
         )
         w = t.workload
@@ -389,7 +395,7 @@ def model_downloaded_every_start(ctx: Context) -> Iterator[Finding]:
                 fixed_workloads.add(id(w))
         mf = s.flag("model")
         where_key = "storageUri" if "storageUri" in c.data else "image"
-        obj, path, span = mf.anchor() if mf is not None else (c.obj, (*c.path, where_key), None)
+        obj, path, span = flag_anchor(s, mf) if mf is not None else (c.obj, (*c.path, where_key), None)
         yield ctx.finding("LLM012", obj, path, msg, container=c, fix=fix, span=span)
 
 
@@ -511,6 +517,14 @@ _DOWNLOAD = LazyRe(
 _ATOMIC = LazyRe(r"huggingface-cli|\bhf\s|snapshot_download|hf_hub_download|ollama\s+pull")
 
 
+def _tool(match: str) -> str:
+    """The downloader a script runs, in a few words (never its options, line continuations or URLs)."""
+    words = [w for w in match.split() if w != "\\"]
+    if words and words[0] in ("curl", "wget"):
+        return words[0]
+    return " ".join(w for w in words[:3] if not w.startswith("-"))
+
+
 @check("LLM025")
 def model_download_per_pod(ctx: Context) -> Iterator[Finding]:
     serving = {id(s.container.template) for s in ctx.inference_servers()}
@@ -533,7 +547,7 @@ def model_download_per_pod(ctx: Context) -> Iterator[Finding]:
                 if not shared:
                     continue
                 msg = (
-                    f"initContainer {ic.name} downloads weights ({m.group(0).strip()}) into claim "
+                    f"initContainer {ic.name} downloads weights ({_tool(m.group(0))}) into claim "
                     f"{', '.join(shared)} in every pod: interrupted or concurrent downloads leave partial files"
                 )
                 yield ctx.finding("LLM025", w.obj, (*ic.path, "name"), msg, container=ic)

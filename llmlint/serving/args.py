@@ -169,8 +169,9 @@ def resolve_env(container: Container, find_configmap: Any) -> dict[str, EnvVar]:
 _SEPARATORS = ("&&", "||", ";", "|", "&")
 
 
-def shell_words(script: Word, env: dict[str, EnvVar]) -> list[list[Word]]:
-    """Split a POSIX shell script into simple commands of words (quotes removed, ``$VAR`` expanded)."""
+def shell_words(script: Word, env: dict[str, EnvVar], params: list[Word] | None = None) -> list[list[Word]]:
+    """Split a POSIX shell script into simple commands of words (quotes removed, ``$VAR`` expanded; with
+    ``params``, the script's positional parameters, ``"$@"`` gives them as words of their own)."""
     s, own = script.text, script.owners
     commands: list[list[Word]] = [[]]
     cur: list[tuple[str, Owner]] = []
@@ -182,6 +183,18 @@ def shell_words(script: Word, env: dict[str, EnvVar]) -> list[list[Word]]:
         if have_word:
             commands[-1].append(Word("".join(c for c, _ in cur), [o for _, o in cur], script.anchor))
         cur, have_word = [], False
+
+    def splice_params(j: int) -> int:
+        """``$@`` / ``${@}`` at ``j``: the positional parameters, each a word; returns the index after it."""
+        nonlocal have_word
+        size = 2 if s.startswith("$@", j) else 4 if s.startswith("${@}", j) else 0
+        if not size or params is None:
+            return j
+        if cur:
+            flush()
+        have_word = False
+        commands[-1].extend(params)
+        return j + size
 
     def separate() -> None:
         flush()
@@ -248,7 +261,8 @@ def shell_words(script: Word, env: dict[str, EnvVar]) -> list[list[Word]]:
                     i += 2
                     continue
                 if s[i] == "$":
-                    after = expand_var(i)
+                    after = splice_params(i)
+                    after = expand_var(i) if after == i else after
                     if after != i:
                         i = after
                         continue
@@ -257,7 +271,8 @@ def shell_words(script: Word, env: dict[str, EnvVar]) -> list[list[Word]]:
             i += 1
             continue
         if c == "$":
-            after = expand_var(i)
+            after = splice_params(i)
+            after = expand_var(i) if after == i else after
             if after != i:
                 i = after
                 continue
@@ -319,7 +334,9 @@ def unwrap_shell(argv: list[Word], env: dict[str, EnvVar]) -> list[list[Word]] |
         t = argv[i].text
         if t.startswith("-") and not t.startswith("--") and "c" in t[1:]:
             if i + 1 < len(argv):
-                return shell_words(argv[i + 1], env)
+                # after the script come $0 and the positional parameters (KServe appends an
+                # InferenceService's args to its runtime's: ``sh -c '… "$@"' --`` passes them on)
+                return shell_words(argv[i + 1], env, argv[i + 3 :])
             return []
         if not t.startswith("-"):
             return None  # ``sh script.sh``: the script is not in the manifest
