@@ -360,7 +360,12 @@ class _Renderer:
                         hit = True
                 except Unknown as exc:
                     self.unknown[id(it.doc)] = str(exc)
-            if not hit and not self._remote(k) and p.target is None and isinstance(p.content, dict):
+            if hit or not isinstance(p.content, dict) or p.target is not None:
+                continue
+            if self._remote(k):
+                what = " ".join(_ident(p.content)[:2])
+                self.kz.note(f"{k.path}: the base of patch {what} is remote; the patch is not analysed")
+            else:
                 items.extend(self._elsewhere(k, p, items))
         if k.images or k.replacements:
             for it in items:
