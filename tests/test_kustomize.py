@@ -103,6 +103,24 @@ def test_a_patch_is_merged_into_its_base_and_never_linted_alone(tmp_path: Path) 
     assert code == 0
 
 
+def test_a_component_patches_what_includes_it(tmp_path: Path) -> None:
+    tree(
+        tmp_path,
+        {
+            "base/deployment.yaml": NO_SHM,
+            "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+            "components/tp4/kustomization.yaml": (
+                "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n  - path: tp4.yaml\n"
+            ),
+            "components/tp4/tp4.yaml": TP4,
+            "overlays/big/kustomization.yaml": "resources:\n  - ../../base\ncomponents:\n  - ../../components/tp4\n",
+        },
+    )
+    _, report = scan_json(".", "--select", "LLM004", cwd=tmp_path)
+    assert found(report) == [("base/deployment.yaml", 18, "LLM004")]  # 4 GPUs from the component
+    assert "tensor-parallel-size 4" in report["findings"][0]["message"]
+
+
 def test_a_patch_that_removes_the_shm_volume_is_seen(tmp_path: Path) -> None:
     drop = TP4 + "          volumeMounts:\n            - {mountPath: /dev/shm, $patch: delete}\n"
     tree(

@@ -70,6 +70,7 @@ class Kustomization:
     dir: str
     data: dict[str, Any]
     resources: list[str] = field(default_factory=list)  # real paths: files, or kustomization files
+    components: list[str] = field(default_factory=list)  # kustomization files of kind Component
     remote: bool = False  # a resource that cannot be read here (a URL, a missing path)
     patches: list[Patch] = field(default_factory=list)
     patch_files: set[str] = field(default_factory=set)
@@ -192,6 +193,7 @@ def read_kustomization(path: str, into: dict[str, Kustomization]) -> Kustomizati
     k.namespace = ns if isinstance(ns, str) and ns else None
     for key in ("resources", "bases", "components"):
         for entry in _strings(data.get(key)):
+            n = len(k.resources)
             if _REMOTE.match(entry):
                 k.remote = True
                 continue
@@ -205,6 +207,8 @@ def read_kustomization(path: str, into: dict[str, Kustomization]) -> Kustomizati
                     k.remote = True
             else:
                 k.remote = True
+            if key == "components" and len(k.resources) > n:
+                k.components.append(k.resources.pop())
     _read_patches(k)
     for entry in data.get("images") or []:
         if isinstance(entry, dict) and isinstance(entry.get("name"), str):
@@ -348,6 +352,18 @@ class _Renderer:
                 items.extend(self.render(sub, (*stack, k.path)))
             elif r not in self.patch_files:
                 items.extend(_Item(d) for d in self.by_file.get(r, []) if _is_object(d))
+        for c in k.components:  # a component transforms what includes it: its layer applies here
+            comp = self.kz.kustomizations.get(c)
+            if comp is not None and c not in stack:
+                items = self._layer(comp, items, (*stack, k.path))
+        return self._layer(k, items, stack, own=False)
+
+    def _layer(
+        self, k: Kustomization, items: list[_Item], stack: tuple[str, ...], own: bool = True
+    ) -> list[_Item]:
+        """``k``'s transformations over ``items`` (and, for a component, its own resources first)."""
+        if own:
+            items = [*items, *self.render(Kustomization(k.path, k.dir, {}, k.resources), stack)]
         for it in items:
             if k.namespace:
                 it.namespace = k.namespace
@@ -419,7 +435,7 @@ def render(docs: list[Document], loaded: list[Loaded]) -> Kustomize:
     for ld in loaded:  # a patch is no object: not even one the prefilter holds back
         if ld.source.path is not None and _real(ld.source.path) in patch_files:
             ld.deferred.clear()
-    included = {r for k in kz.kustomizations.values() for r in k.resources}
+    included = {r for k in kz.kustomizations.values() for r in (*k.resources, *k.components)}
     roots = [k for k in kz.kustomizations.values() if k.path not in included]
     r = _Renderer(kz, by_file, patch_files)
     renderings: dict[int, list[_Item]] = {}
