@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import scan_json, write
+from helpers import cli, scan_json, write
 
 from llmlint import engine
 from llmlint.graph import kustomize
@@ -372,3 +372,27 @@ def test_a_pre_commit_run_reads_the_kustomizations_of_the_repository(tmp_path: P
     _, report = scan_json("base/deployment.yaml", "--select", "LLM019", cwd=tmp_path)
     assert found(report) == [("base/deployment.yaml", 4, "LLM019")]
     assert "4 spare GPUs" in report["findings"][0]["message"]
+
+
+def test_fix_edits_the_base_only_where_its_value_is_the_rendered_one(tmp_path: Path) -> None:
+    base = NO_SHM.replace(
+        "      tolerations:\n        - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}\n", ""
+    )
+    tree(
+        tmp_path,
+        {
+            "base/deployment.yaml": base,
+            "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+            "overlays/tp4/kustomization.yaml": OVERLAY,
+            "overlays/tp4/tp4.yaml": TP4,
+        },
+    )
+    _, report = scan_json(".", "--select", "LLM004,LLM023", cwd=tmp_path)
+    assert found(report) == [("base/deployment.yaml", 18, "LLM004"), ("base/deployment.yaml", 21, "LLM023")]
+    assert all(f["fix"] is not None for f in report["findings"])  # neither value is the patch's
+    code, out, _ = cli("scan", ".", "--select", "LLM004,LLM023", "--fix", cwd=tmp_path)
+    assert code == 0
+    assert "remaining: 0 findings" in out, out
+    assert (tmp_path / "overlays/tp4/tp4.yaml").read_text(encoding="utf-8") == TP4
+    fixed = (tmp_path / "base/deployment.yaml").read_text(encoding="utf-8")
+    assert "mountPath: /dev/shm" in fixed and "key: nvidia.com/gpu" in fixed
