@@ -166,9 +166,7 @@ def _kustomization_context(
 ) -> list[Loaded]:
     """The kustomization files of the named files' repositories (when a named file holds a workload: a
     patch, or a base that overlays patch), as context sources without documents."""
-    if _kustomized(loaded) or not any(
-        str(d.kind_hint) in WORKLOAD_KINDS for ld in loaded for d in (*ld.documents, *ld.deferred)
-    ):
+    if not any(str(d.kind_hint) in WORKLOAD_KINDS for ld in loaded for d in (*ld.documents, *ld.deferred)):
         return []
     out: list[Loaded] = []
     for root in sorted({context_root(p) for p in given}):

@@ -369,9 +369,10 @@ def test_a_pre_commit_run_reads_the_kustomizations_of_the_repository(tmp_path: P
     code, report = scan_json("overlays/tp4/tp4.yaml", "--select", "ALL", cwd=tmp_path)
     assert found(report) == [] and report["errors"] == [] and code == 0
     # The base named alone is judged as the overlay renders it (4 GPUs for a surge).
-    _, report = scan_json("base/deployment.yaml", "--select", "LLM019", cwd=tmp_path)
-    assert found(report) == [("base/deployment.yaml", 4, "LLM019")]
-    assert "4 spare GPUs" in report["findings"][0]["message"]
+    for named in (["base/deployment.yaml"], ["base/deployment.yaml", "base/kustomization.yaml"]):
+        _, report = scan_json(*named, "--select", "LLM019", cwd=tmp_path)
+        assert found(report) == [("base/deployment.yaml", 4, "LLM019")]
+        assert "4 spare GPUs" in report["findings"][0]["message"]
 
 
 def test_fix_edits_the_base_only_where_its_value_is_the_rendered_one(tmp_path: Path) -> None:
