@@ -397,3 +397,40 @@ def test_fix_edits_the_base_only_where_its_value_is_the_rendered_one(tmp_path: P
     assert (tmp_path / "overlays/tp4/tp4.yaml").read_text(encoding="utf-8") == TP4
     fixed = (tmp_path / "base/deployment.yaml").read_text(encoding="utf-8")
     assert "mountPath: /dev/shm" in fixed and "key: nvidia.com/gpu" in fixed
+
+
+def test_a_patched_configmap_is_read_patched(tmp_path: Path) -> None:
+    env = (
+        "          env:\n            - name: TP\n"
+        "              valueFrom: {configMapKeyRef: {name: vllm-config, key: tp}}\n"
+    )
+    base = (
+        NO_SHM.replace('"--tensor-parallel-size", "1"', '"--tensor-parallel-size", "$(TP)"')
+        .replace("gpu: 1}", "gpu: 4}")
+        .replace("          resources:\n", env + "          resources:\n", 1)
+    )
+    config = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: vllm-config\ndata:\n  tp: "4"\n'
+    tree(
+        tmp_path,
+        {
+            "base/deployment.yaml": base,
+            "base/config.yaml": config,
+            "base/kustomization.yaml": "resources:\n  - deployment.yaml\n  - config.yaml\n",
+        },
+    )
+    _, before = scan_json(".", "--select", "LLM004,LLM010", cwd=tmp_path)
+    assert found(before) == [("base/deployment.yaml", 18, "LLM004")]  # --tensor-parallel-size $(TP) = 4
+    one = config.replace('"4"', '"1"')
+    tree(
+        tmp_path,
+        {
+            "overlays/one/kustomization.yaml": "resources:\n  - ../../base\npatches:\n  - path: tp.yaml\n",
+            "overlays/one/tp.yaml": one,
+        },
+    )
+    _, after = scan_json(".", "--select", "LLM004,LLM010", cwd=tmp_path)
+    # The overlay runs tensor parallel size 1 on 4 GPUs: 3 idle (the ConfigMap is read as patched).
+    assert sorted(r for _, _, r in found(after)) == ["LLM004", "LLM010"]
+    assert "--tensor-parallel-size 1 needs 1 GPU" in next(
+        f["message"] for f in after["findings"] if f["rule"] == "LLM010"
+    )

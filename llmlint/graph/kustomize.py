@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from llmlint.manifest.loader import Document, Loaded, SourceText, load, read_file
+from llmlint.manifest.loader import Document, Loaded, SourceText, load, parse_document, read_file, type_errors
 from llmlint.model import Finding, Target
 
 FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -428,6 +428,7 @@ def render(docs: list[Document], loaded: list[Loaded]) -> Kustomize:
         if p is not None and os.path.basename(p) in FILES:
             read_kustomization(p, kz.kustomizations)
     patch_files = kz.patch_files
+    docs = [*docs, *_patched_deferred(kz, loaded, patch_files)]
     by_file: dict[str, list[Document]] = {}
     for d in docs:
         if d.source.path is not None:
@@ -471,6 +472,33 @@ def render(docs: list[Document], loaded: list[Loaded]) -> Kustomize:
         out.extend(replace(d, data=v) for v in views)
     kz.docs = out
     return kz
+
+
+def _patched_deferred(kz: Kustomize, loaded: list[Loaded], patch_files: set[str]) -> list[Document]:
+    """Documents the prefilter held back (a ConfigMap, a PDB) of a kind and name that a patch targets:
+    parsed now, so that the analysis sees them patched, never as their base alone."""
+    wanted: set[tuple[str, str]] = set()
+    for k in kz.kustomizations.values():
+        for p in k.patches:
+            if isinstance(p.target, dict) and isinstance(p.target.get("kind"), str):
+                wanted.add((p.target["kind"], str(p.target.get("name") or "")))
+            elif isinstance(p.content, dict):
+                wanted.add(_ident(p.content)[:2])
+    kinds = {kind for kind, _ in wanted}
+    out: list[Document] = []
+    for ld in loaded:
+        if ld.source.path is None or _real(ld.source.path) in patch_files:
+            continue
+        for d in [d for d in ld.deferred if d.kind_hint in kinds]:
+            names = {n for kind, n in wanted if kind == d.kind_hint}
+            if "" not in names and not any(n in d.text for n in names):
+                continue
+            if parse_document(d) is not None or not isinstance(d.data, dict) or type_errors(d):
+                continue  # left held back: its error is reported if a workload needs it, as before
+            ld.deferred.remove(d)
+            ld.documents.append(d)
+            out.append(d)
+    return out
 
 
 def _apply(data: Any, steps: list[tuple[Kustomization, Any]]) -> Any:
