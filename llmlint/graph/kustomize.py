@@ -17,12 +17,14 @@ import copy
 import logging
 import os
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from llmlint.manifest.loader import Document, Loaded, SourceText, load, parse_document, read_file, type_errors
 from llmlint.model import Finding, Target
+from llmlint.sources.files import display_name, printable
 
 FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 LOG = logging.getLogger("llmlint.kustomize")
@@ -106,8 +108,12 @@ class Kustomize:
         return any(k.replacements for k in self.kustomizations.values())
 
     def note(self, text: str) -> None:
+        """A debug note (not an error): what was left out and why. ``LLMLINT_DEBUG=1`` prints it."""
+        text = printable(text)
         self.notes.append(text)
         LOG.debug("%s", text)
+        if os.environ.get("LLMLINT_DEBUG"):
+            sys.stderr.write(f"llmlint: debug: kustomize: {text}\n")
 
     def settle(self, findings: Iterable[Finding]) -> None:
         """Withdraw a fix that edits a patched base where the base's value is not the rendering's (the
@@ -147,6 +153,10 @@ def _has(data: Any, step: Any) -> bool:
 
 
 # ---- reading kustomizations ---------------------------------------------------------------------------
+
+
+def _shown(path: str) -> str:
+    return display_name(path, os.getcwd())
 
 
 def _real(path: str) -> str:
@@ -380,7 +390,9 @@ class _Renderer:
                 continue
             if self._remote(k):
                 what = " ".join(_ident(p.content)[:2])
-                self.kz.note(f"{k.path}: the base of patch {what} is remote; the patch is not analysed")
+                self.kz.note(
+                    f"{_shown(k.path)}: the base of patch {what} is remote; the patch is not analysed"
+                )
             else:
                 items.extend(self._elsewhere(k, p, items))
         if k.images or k.replacements:
@@ -411,8 +423,13 @@ class _Renderer:
                 if (kind, name) == want[:2] and (not want[2] or want[2] == ns):
                     out.append(_Item(d, [(k, p)]))
         if not out:
-            self.kz.note(f"{k.path}: the base of a {want[0]} {want[1]} patch is not in the scan")
+            self.kz.note(f"{_shown(k.path)}: the base of a {want[0]} {want[1]} patch is not in the scan")
         return out
+
+
+def _what(d: Document) -> str:
+    kind, name, _ = _ident(d.data)
+    return f"{kind} {name}"
 
 
 def _is_object(d: Document) -> bool:
@@ -454,7 +471,7 @@ def render(docs: list[Document], loaded: list[Loaded]) -> Kustomize:
             out.append(d if data is d.data else replace(d, data=data))
             continue
         if id(d) in r.unknown:
-            kz.note(f"{d.source.name}: {r.unknown[id(d)]}; its facts are unknown, not analysed")
+            kz.note(f"{d.source.name}: {_what(d)}: {r.unknown[id(d)]}; its facts are unknown, not analysed")
             continue
         views: list[Any] = []
         try:
@@ -463,7 +480,7 @@ def render(docs: list[Document], loaded: list[Loaded]) -> Kustomize:
                 if all(data != v for v in views):
                     views.append(data)
         except Unknown as exc:
-            kz.note(f"{d.source.name}: {exc}; its facts are unknown, not analysed")
+            kz.note(f"{d.source.name}: {_what(d)}: {exc}; its facts are unknown, not analysed")
             continue
         if views == [d.data]:
             out.append(d)
