@@ -163,10 +163,13 @@ def _real(path: str) -> str:
     return os.path.realpath(path)
 
 
+_SOURCES: dict[str, SourceText] = {}  # the scan's own sources by real path, while one renders (no re-read)
+
+
 def _read(path: str) -> list[Any]:
     """The documents of a file, parsed by the project's loader (no prefilter: patches have no workload's
     signs), or [] when it cannot be read."""
-    src = read_file(path, path)
+    src = _SOURCES.get(_real(path)) or read_file(path, path)
     if not isinstance(src, SourceText):
         return []
     ld = load(src, prefilter=False)
@@ -440,10 +443,14 @@ def render(docs: list[Document], loaded: list[Loaded]) -> Kustomize:
     """The documents to analyse: patch files left out, the bases that kustomizations render replaced by
     their renderings (a copy of the document with the rendered data), images as kustomizations set them."""
     kz = Kustomize()
-    for ld in loaded:
-        p = ld.source.path
-        if p is not None and os.path.basename(p) in FILES:
-            read_kustomization(p, kz.kustomizations)
+    _SOURCES.update({_real(ld.source.path): ld.source for ld in loaded if ld.source.path is not None})
+    try:
+        for ld in loaded:
+            p = ld.source.path
+            if p is not None and os.path.basename(p) in FILES:
+                read_kustomization(p, kz.kustomizations)
+    finally:
+        _SOURCES.clear()
     patch_files = kz.patch_files
     docs = [*docs, *_patched_deferred(kz, loaded, patch_files)]
     by_file: dict[str, list[Document]] = {}
