@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import cli, scan_json, write
@@ -434,3 +435,109 @@ def test_a_patched_configmap_is_read_patched(tmp_path: Path) -> None:
     assert "--tensor-parallel-size 1 needs 1 GPU" in next(
         f["message"] for f in after["findings"] if f["rule"] == "LLM010"
     )
+
+
+def test_strategic_merge_as_kustomize_applies_it() -> None:
+    base: dict[str, Any] = {
+        "kind": "Deployment",
+        "spec": {
+            "replicas": 1,
+            "template": {
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "a",
+                            "args": ["x", "y"],
+                            "env": [{"name": "E1", "value": "1"}, {"name": "E2", "value": "2"}],
+                            "volumeMounts": [{"name": "v", "mountPath": "/m"}],
+                        },
+                        {"name": "b", "image": "b:1"},
+                    ],
+                    "tolerations": [{"key": "t1"}],
+                    "nodeSelector": {"a": "1", "b": "2"},
+                }
+            },
+        },
+    }
+    patch = {
+        "kind": "Deployment",
+        "spec": {
+            "replicas": None,
+            "template": {
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "a",
+                            "args": ["z"],
+                            "env": [{"name": "E2", "value": "two"}, {"name": "E3", "value": "3"}],
+                            "volumeMounts": [{"mountPath": "/m", "$patch": "delete"}],
+                        },
+                        {"name": "b", "$patch": "delete"},
+                    ],
+                    "tolerations": [{"key": "t2"}],
+                    "nodeSelector": {"$patch": "replace", "c": "3"},
+                }
+            },
+        },
+    }
+    out = kustomize._smp(base, patch, True)
+    assert out == {
+        "kind": "Deployment",
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "a",
+                            "args": ["z"],  # atomic: replaced
+                            "env": [
+                                {"name": "E1", "value": "1"},
+                                {"name": "E2", "value": "two"},
+                                {"name": "E3", "value": "3"},
+                            ],
+                            "volumeMounts": [],
+                        }
+                    ],
+                    "tolerations": [{"key": "t2"}],  # no merge key: replaced
+                    "nodeSelector": {"c": "3"},
+                }
+            }
+        },
+    }
+    assert base["spec"]["replicas"] == 1  # the base's own data is never changed
+    with pytest.raises(kustomize.Unknown):
+        kustomize._smp(base, {"spec": {"$retainKeys": ["replicas"]}}, True)
+    with pytest.raises(kustomize.Unknown):  # an item without its merge key
+        kustomize._smp(base, {"spec": {"template": {"spec": {"containers": [{"image": "c"}]}}}}, True)
+
+
+def test_json6902_operations() -> None:
+    data = {"spec": {"args": ["a", "b"], "m": {"k": 1}}}
+    ops = [
+        {"op": "add", "path": "/spec/args/1", "value": "x"},
+        {"op": "remove", "path": "/spec/args/0"},
+        {"op": "add", "path": "/spec/args/-", "value": "z"},
+        {"op": "replace", "path": "/spec/m/k", "value": 2},
+        {"op": "add", "path": "/spec/a~1b", "value": True},
+    ]
+    assert kustomize._json6902(data, ops) == {"spec": {"args": ["x", "b", "z"], "m": {"k": 2}, "a/b": True}}
+    for bad in (
+        [{"op": "replace", "path": "/spec/nope", "value": 1}],
+        [{"op": "remove", "path": "/spec/args/9"}],
+        [{"op": "move", "from": "/spec/m", "path": "/spec/n"}],
+    ):
+        with pytest.raises(kustomize.Unknown):
+            kustomize._json6902({"spec": {"args": ["a"], "m": {}}}, bad)
+
+
+@pytest.mark.parametrize(
+    ("image", "entry", "result"),
+    [
+        ("vllm/vllm-openai", {"newTag": "v0.6.3"}, "vllm/vllm-openai:v0.6.3"),
+        ("vllm/vllm-openai:latest", {"digest": "sha256:ab"}, "vllm/vllm-openai@sha256:ab"),
+        ("vllm/vllm-openai:v0.6.3", {"newName": "r.io/vllm"}, "r.io/vllm:v0.6.3"),
+        ("localhost:5000/vllm", {"newTag": "1"}, "localhost:5000/vllm:1"),
+    ],
+)
+def test_image_rewrites(image: str, entry: dict[str, str], result: str) -> None:
+    assert kustomize._rewritten(image, {"name": kustomize._split(image)[0], **entry}) == result
