@@ -541,3 +541,22 @@ def test_json6902_operations() -> None:
 )
 def test_image_rewrites(image: str, entry: dict[str, str], result: str) -> None:
     assert kustomize._rewritten(image, {"name": kustomize._split(image)[0], **entry}) == result
+
+
+def test_an_overlay_scanned_without_its_base_reports_nothing(tmp_path: Path) -> None:
+    tree(
+        tmp_path,
+        {
+            "base/deployment.yaml": NO_SHM,
+            "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+            "overlays/tp4/kustomization.yaml": OVERLAY,
+            "overlays/tp4/tp4.yaml": TP4,
+            # an unrelated Deployment of the same name elsewhere in the scan is not the overlay's base
+            "overlays/other.yaml": BASE,
+        },
+    )
+    _, report = scan_json("overlays", "--select", "LLM004,LLM019", cwd=tmp_path)
+    assert found(report) == [("overlays/other.yaml", 4, "LLM019")]
+    assert "needs 1 spare GPU " in report["findings"][0]["message"]  # its own, not the patch's 4
+    _, report = scan_json(".", "--select", "LLM004", cwd=tmp_path)
+    assert found(report) == [("base/deployment.yaml", 18, "LLM004")]

@@ -412,10 +412,30 @@ class _Renderer:
             if (sub := self.kz.kustomizations.get(r)) is not None and r not in seen
         )
 
+    def _reached(self, k: Kustomization, seen: frozenset[str] = frozenset()) -> list[str]:
+        out: list[str] = []
+        for r in (*k.resources, *k.components):
+            sub = self.kz.kustomizations.get(r)
+            if sub is None:
+                out.append(r)
+            elif r not in seen:
+                out.extend(self._reached(sub, seen | {k.path}))
+        return out
+
+    def _holds(self, path: str, kind: str, name: str) -> bool:
+        """Whether the file's text names an object of that kind and name (parsed or not)."""
+        src = read_file(path, path)
+        if not isinstance(src, SourceText):
+            return False
+        text = src.text
+        return re.search(rf"(?m)^kind:\s*['\"]?{re.escape(kind)}\b", text) is not None and name in text
+
     def _elsewhere(self, k: Kustomization, p: Patch, have: list[_Item]) -> list[_Item]:
         """A patch whose base the kustomization's resources do not reach in the scan: the object of its
         kind, namespace and name elsewhere in the tree (a base read as a plain file)."""
         want = _ident(p.content)
+        if any(self._holds(f, *want[:2]) for f in self._reached(k)):
+            return []  # the base is in its resources but not read (no rule reads it): nothing to patch
         mine = {id(it.doc) for it in have}
         out = []
         for docs in self.by_file.values():
