@@ -389,15 +389,20 @@ class _Renderer:
                         hit = True
                 except Unknown as exc:
                     self.unknown[id(it.doc)] = str(exc)
-            if hit or not isinstance(p.content, dict) or p.target is not None:
+            if hit:
                 continue
+            sel = p.target if p.target is not None else p.content if isinstance(p.content, dict) else {}
+            if isinstance(sel, dict) and "metadata" in sel:
+                sel = {"kind": _ident(sel)[0], "name": _ident(sel)[1]}
+            what = f"{sel.get('kind') or '?'} {sel.get('name') or '?'}" if isinstance(sel, dict) else "?"
             if self._remote(k):
-                what = " ".join(_ident(p.content)[:2])
                 self.kz.note(
                     f"{_shown(k.path)}: the base of patch {what} is remote; the patch is not analysed"
                 )
-            else:
+            elif p.target is None and isinstance(p.content, dict):
                 items.extend(self._elsewhere(k, p, items))
+            else:
+                self.kz.note(f"{_shown(k.path)}: the target of patch {what} is not in the scan")
         if k.images or k.replacements:
             for it in items:
                 it.steps.append((k, "images"))
