@@ -560,3 +560,37 @@ def test_an_overlay_scanned_without_its_base_reports_nothing(tmp_path: Path) -> 
     assert "needs 1 spare GPU " in report["findings"][0]["message"]  # its own, not the patch's 4
     _, report = scan_json(".", "--select", "LLM004", cwd=tmp_path)
     assert found(report) == [("base/deployment.yaml", 18, "LLM004")]
+
+
+LATEST = [("repo/app/deployment.yaml", 17, "LLM008")]
+
+
+@pytest.mark.parametrize(
+    ("kustomization", "expected"),
+    [
+        ("resources: deployment.yaml\npatches: 5\nimages: {a: b}\nreplacements: x\n", LATEST),
+        ("resources:\n  - deployment.yaml\n  - ../loop\n", LATEST),  # loop/ includes app/: no root
+        ("resources:\n  - deployment.yaml\npatches:\n  - path: ../../outside.yaml\n", []),
+        ("resources:\n  - deployment.yaml\npatchesStrategicMerge:\n  - missing.yaml\n", []),
+        ("resources:\n  - deployment.yaml\npatches:\n  - patch: '{{ not yaml'\n", []),
+        ("- just\n- a list\n", LATEST),
+        ("", LATEST),
+    ],
+)
+def test_odd_kustomizations_never_crash(
+    tmp_path: Path, kustomization: str, expected: list[tuple[str, int, str]]
+) -> None:
+    base = BASE.replace("vllm/vllm-openai:v0.6.3", "vllm/vllm-openai:latest")
+    tree(
+        tmp_path,
+        {
+            "repo/app/deployment.yaml": base,
+            "repo/app/kustomization.yaml": kustomization,
+            "repo/loop/kustomization.yaml": "resources:\n  - ../app\n",
+            "outside.yaml": TP4,
+        },
+    )
+    _, report = scan_json("repo", "--select", "LLM008", cwd=tmp_path)
+    assert report["errors"] == []
+    # A patch that cannot be read leaves its base out of the analysis; a shape without patches, as it is.
+    assert found(report) == expected

@@ -159,6 +159,10 @@ def _shown(path: str) -> str:
     return display_name(path, os.getcwd())
 
 
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
 def _real(path: str) -> str:
     return os.path.realpath(path)
 
@@ -212,6 +216,9 @@ def read_kustomization(path: str, into: dict[str, Kustomization]) -> Kustomizati
                 continue
             p = _real(os.path.join(k.dir, entry))
             if os.path.isfile(p):
+                if not _inside(p, k.dir):  # kustomize's load restrictor: a file under the root only
+                    k.remote = True
+                    continue
                 k.resources.append(p)
             elif os.path.isdir(p) and (sub := kustomization_in(p)) is not None:
                 if read_kustomization(sub, into) is not None:
@@ -223,18 +230,24 @@ def read_kustomization(path: str, into: dict[str, Kustomization]) -> Kustomizati
             if key == "components" and len(k.resources) > n:
                 k.components.append(k.resources.pop())
     _read_patches(k)
-    for entry in data.get("images") or []:
+    for entry in _list(data.get("images")):
         if isinstance(entry, dict) and isinstance(entry.get("name"), str):
             k.images.append(entry)
-    for entry in data.get("replacements") or []:
+    for entry in _list(data.get("replacements")):
         if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-            for sub in _read(os.path.join(k.dir, entry["path"])):
-                for item in sub if isinstance(sub, list) else [sub]:
+            where = _real(os.path.join(k.dir, entry["path"]))
+            unread: list[Any] = [{"targets": [{"fieldPaths": ["image"]}]}]  # outside: every image unknown
+            for doc in _read(where) if _inside(where, k.dir) else unread:
+                for item in doc if isinstance(doc, list) else [doc]:
                     if isinstance(item, dict):
                         k.replacements.extend(_image_targets(item))
         elif isinstance(entry, dict):
             k.replacements.extend(_image_targets(entry))
     return k
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _strings(value: Any) -> list[str]:
@@ -243,7 +256,7 @@ def _strings(value: Any) -> list[str]:
 
 def _image_targets(replacement: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for t in replacement.get("targets") or []:
+    for t in _list(replacement.get("targets")):
         if not isinstance(t, dict):
             continue
         paths = [p for p in _strings(t.get("fieldPaths")) if p.split(".")[-1] == "image"]
@@ -256,15 +269,15 @@ def _image_targets(replacement: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _read_patches(k: Kustomization) -> None:
     data = k.data
-    for entry in data.get("patchesStrategicMerge") or []:
+    for entry in _list(data.get("patchesStrategicMerge")):
         if isinstance(entry, str):
             k.patches.extend(
                 _patch_of(k, entry if "\n" in entry or ":" in entry else None, entry, None, False)
             )
-    for entry in data.get("patchesJson6902") or []:
+    for entry in _list(data.get("patchesJson6902")):
         if isinstance(entry, dict):
             k.patches.extend(_patch_of(k, entry.get("patch"), entry.get("path"), entry.get("target"), True))
-    for entry in data.get("patches") or []:
+    for entry in _list(data.get("patches")):
         if isinstance(entry, dict):
             opts = entry.get("options")
             if isinstance(opts, dict) and any(opts.get(o) for o in ("allowNameChange", "allowKindChange")):
@@ -282,6 +295,8 @@ def _patch_of(k: Kustomization, inline: Any, path: Any, target: Any, json6902: b
             contents = _inline(inline)
         elif isinstance(path, str) and not _REMOTE.match(path):
             file = _real(os.path.join(k.dir, path))
+            if not _inside(file, k.dir):
+                raise Unknown(f"patch {path} is outside the kustomization's directory")
             k.patch_files.add(file)
             contents = _read(file)
             if not contents:
