@@ -163,8 +163,14 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
+_REAL: dict[str, str] = {}  # realpath of each path, while one scan renders (cleared after)
+
+
 def _real(path: str) -> str:
-    return os.path.realpath(path)
+    real = _REAL.get(path)
+    if real is None:
+        real = _REAL[path] = os.path.realpath(path)
+    return real
 
 
 _SOURCES: dict[str, SourceText] = {}  # the scan's own sources by real path, while one renders (no re-read)
@@ -482,15 +488,20 @@ def _is_object(d: Document) -> bool:
 def render(docs: list[Document], loaded: list[Loaded]) -> Kustomize:
     """The documents to analyse: patch files left out, the bases that kustomizations render replaced by
     their renderings (a copy of the document with the rendered data), images as kustomizations set them."""
-    kz = Kustomize()
-    _SOURCES.update({_real(ld.source.path): ld.source for ld in loaded if ld.source.path is not None})
     try:
-        for ld in loaded:
-            p = ld.source.path
-            if p is not None and os.path.basename(p) in FILES:
-                read_kustomization(p, kz.kustomizations)
+        _SOURCES.update({_real(ld.source.path): ld.source for ld in loaded if ld.source.path is not None})
+        return _render(docs, loaded)
     finally:
         _SOURCES.clear()
+        _REAL.clear()
+
+
+def _render(docs: list[Document], loaded: list[Loaded]) -> Kustomize:
+    kz = Kustomize()
+    for ld in loaded:
+        p = ld.source.path
+        if p is not None and os.path.basename(p) in FILES:
+            read_kustomization(p, kz.kustomizations)
     patch_files = kz.patch_files
     docs = [*docs, *_patched_deferred(kz, loaded, patch_files)]
     by_file: dict[str, list[Document]] = {}
