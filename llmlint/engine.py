@@ -30,7 +30,7 @@ from llmlint.manifest.loader import (
 )
 from llmlint.manifest.positions import line_col_of, locate, substring_offset
 from llmlint.model import SEVERITY_RANK, Finding, InputError, Path
-from llmlint.sources.files import ChartRef, FileRef, discover
+from llmlint.sources.files import SKIP_DIRS, ChartRef, FileRef, discover
 
 IGNORE_ANNOTATION = "llmlint.io/ignore"
 _IGNORE_COMMENT = re.compile(r"#\s*llmlint:\s*ignore\[([A-Za-z0-9_,\s-]*)\]")
@@ -154,12 +154,40 @@ def read_inputs(
         given = [p for p in paths if p != "-" and os.path.isfile(p)]
         if given:
             loaded.extend(read_context(given, named, settings, cwd, loaded))
+            loaded.extend(_kustomization_context(given, named, loaded))
     return loaded, errors, files
 
 
 # substrings one of which a file holding a context kind contains ("ServingRuntime" also finds the cluster one)
 _CONTEXT_NEEDLES = tuple(k for k in sorted(CONTEXT_KINDS) if k != "ClusterServingRuntime")
 MAX_CONTEXT_FILES = 20_000  # files walked for context at most (a pre-commit run must stay quick)
+
+# kustomize: a tree with a kustomization is analysed as it renders (llmlint.graph.kustomize, loaded only then)
+KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+
+
+def _kustomized(loaded: list[Loaded]) -> bool:
+    return any(os.path.basename(ld.source.path or "") in KUSTOMIZATION_FILES for ld in loaded)
+
+
+def _kustomization_context(
+    given: list[str], named: set[tuple[int, int]], loaded: list[Loaded]
+) -> list[Loaded]:
+    """The kustomization files of the named files' repositories (when a named file holds a workload: a
+    patch, or a base that overlays patch), as context sources without documents."""
+    if not any(str(d.kind_hint) in WORKLOAD_KINDS for ld in loaded for d in (*ld.documents, *ld.deferred)):
+        return []
+    out: list[Loaded] = []
+    for root in sorted({context_root(p) for p in given}):
+        for top, dirs, names in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+            for n in names:
+                path = os.path.join(top, n)
+                if n in KUSTOMIZATION_FILES and _file_key(path) not in named:
+                    src = read_file(path, path)
+                    if not isinstance(src, InputError):
+                        out.append(ContextLoaded(src, [], []))
+    return out
 
 
 class ContextLoaded(Loaded):
@@ -307,6 +335,12 @@ def analyse(
         loaded, errors = refresh(loaded, list(errors or []))
     # helm: a chart's values files are sources (fixes edit them) but hold no objects
     docs = [d for ld in loaded if getattr(ld, "manifest", True) for d in ld.documents]
+    kustomize = None
+    if _kustomized(loaded):  # patches applied to their bases, images as kustomizations set them
+        from llmlint.graph.kustomize import render
+
+        kustomize = render(docs, loaded)
+        docs = kustomize.docs
     graph = build(docs, extra)
     docs += _parse_deferred(graph, loaded)
     context = context_sources(loaded)
@@ -336,6 +370,8 @@ def analyse(
             graph.errors.append(
                 InputError(file, line, f"internal error in rule {rule_id}{on} ({where}); please report it")
             )
+    if kustomize is not None:
+        kustomize.settle(findings)
     relocated = _relocate_merged(findings, graph)
     if context:
         findings = _drop_context(findings, context)
