@@ -146,10 +146,14 @@ class FileIndex:
     def get(self, path: str, key: FileKey) -> Any:
         """The value kept for ``path`` as it is now (``key``), else ``None``."""
         got = self.old.get(path)
-        if type(got) is not tuple or len(got) != 2 or got[0] != key:
+        try:
+            if got is None or got[0] != key:
+                return None
+            value = got[1]
+        except (TypeError, IndexError, KeyError):
             return None
         self.new[path] = got
-        return got[1]
+        return value
 
     def put(self, path: str, key: FileKey, value: Any) -> None:
         self.dirty = True

@@ -154,8 +154,14 @@ def _boundary(top: str, cwd: str) -> str:
 
 def _names_in(abs_d: str, cwd: str) -> tuple[str, bool] | None:
     """How :func:`display_name` shows the entries of directory ``abs_d``: the prefix of their name
-    relative to ``cwd`` (absolute, both), and whether that lies outside ``cwd`` (then an entry is shown by
-    its path, unless it is ``cwd`` or one of its parents); ``None``: ask :func:`display_name` for each."""
+    relative to ``cwd`` (absolute and normalised, both), and whether that lies outside ``cwd`` (then an
+    entry is shown by its path, unless it is ``cwd`` or one of its parents); ``None``: ask
+    :func:`display_name` for each."""
+    if abs_d == cwd:
+        return "", False
+    inner = os.path.join(cwd, "")
+    if abs_d.startswith(inner):  # (what relpath says, without its work)
+        return abs_d[len(inner) :].replace(os.sep, "/") + "/", False
     try:
         rel = os.path.relpath(abs_d, cwd)
     except ValueError:
@@ -205,25 +211,29 @@ def _walk(
                 None,
             )
             continue
-        if any(e.name == "Chart.yaml" for e in entries):  # helm: the chart is rendered, not walked
+        listed = {e.name for e in entries}
+        if "Chart.yaml" in listed:  # helm: the chart is rendered, not walked
             yield ChartRef(d, display_name(d, cwd)), None
             continue
         subdirs: list[str] = []
         abs_d = os.path.abspath(d)
-        if not any(e.name == ".gitignore" for e in entries):
+        if ".gitignore" not in listed:
             git.absent(abs_d)
         names = _names_in(abs_d, cwd)
         ignored = git.in_directory(abs_d)
         abs_prefix = os.path.join(abs_d, "")
         for entry in entries:
             ename = entry.name
-            name = _entry_name(entry, abs_prefix + ename, names, cwd)
             try:
                 is_dir = entry.is_dir()
             except OSError:
                 is_dir = False
             if is_dir:
-                if ename in SKIP_DIRS or (for_names and _excluded(name, exclude)) or ignored(ename, True):
+                if (
+                    ename in SKIP_DIRS
+                    or (for_names and _excluded(_entry_name(entry, abs_prefix + ename, names, cwd), exclude))
+                    or ignored(ename, True)
+                ):
                     continue
                 if os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
                     continue  # a virtual environment, whatever its name
@@ -231,7 +241,10 @@ def _walk(
                     continue  # ``evil -> /``: a walk never leaves the tree it was given (as find, rg)
                 subdirs.append(entry.path)
                 continue
-            if not ename.endswith(MANIFEST_SUFFIXES) or (for_names and _excluded(name, exclude)):
+            if not ename.endswith(MANIFEST_SUFFIXES):
+                continue
+            name = _entry_name(entry, abs_prefix + ename, names, cwd)
+            if for_names and _excluded(name, exclude):
                 continue
             if ignored(ename, False):
                 continue

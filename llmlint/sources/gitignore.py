@@ -177,7 +177,6 @@ class Ignorer:
         self._levels: dict[str, list[Pattern]] = {}
         self._combined: dict[str, _Level | None] = {}
         self._exclude: list[Pattern] = []
-        self._chains: dict[str, list[str]] = {}
         # per parent directory: (length of the prefix to cut, level) for each level holding patterns
         self._plans: dict[str, list[tuple[int, _Level]]] = {}
         if self.root is not None:
@@ -199,26 +198,22 @@ class Ignorer:
             got = self._levels[directory] = _read(os.path.join(directory, ".gitignore"))
         return got
 
-    def _chain(self, parent: str, base: str) -> list[str]:
-        """The directories from ``parent`` up to ``base`` (each may hold a ``.gitignore``)."""
-        got = self._chains.get(parent)
-        if got is None:
-            got = [parent]
-            if parent != base and os.path.dirname(parent) != parent:
-                got = got + self._chain(os.path.dirname(parent), base)
-            self._chains[parent] = got
-        return got
-
-    def _plan(self, parent: str) -> list[tuple[int, _Level]]:
-        """What to match for a path in ``parent``, shallow first (deeper files override)."""
-        plan: list[tuple[int, _Level]] = []
-        if self.root is not None and self._exclude:
-            plan.append((len(self.root.rstrip(os.sep)) + 1, self._level("", self._exclude)))
-        for d in reversed(self._chain(parent, self.base)):
-            pats = self._patterns(d)
-            if pats:
-                plan.append((len(d.rstrip(os.sep)) + 1, self._level(d, pats)))
-        self._plans[parent] = plan
+    def _plan(self, directory: str) -> list[tuple[int, _Level]]:
+        """What to match for a path in ``directory`` (under :attr:`base`), shallow first (deeper files
+        override): the excludes, then each ``.gitignore`` from the base down; a directory's is its
+        parent's plan and its own file."""
+        parent = os.path.dirname(directory)
+        if directory == self.base or parent == directory:
+            plan: list[tuple[int, _Level]] = []
+            if self.root is not None and self._exclude:
+                plan.append((len(self.root.rstrip(os.sep)) + 1, self._level("", self._exclude)))
+        else:
+            above = self._plans.get(parent)
+            plan = list(above if above is not None else self._plan(parent))
+        pats = self._patterns(directory)
+        if pats:
+            plan.append((len(directory.rstrip(os.sep)) + 1, self._level(directory, pats)))
+        self._plans[directory] = plan
         return plan
 
     def _level(self, key: str, patterns: list[Pattern]) -> _Level:
