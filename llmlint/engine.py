@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import sys
@@ -23,6 +24,7 @@ from llmlint.manifest.loader import (
     Loaded,
     SourceText,
     decode,
+    document_starts,
     iter_documents,
     load,
     parse_document,
@@ -270,7 +272,7 @@ def _read_raw(path: str, size: int) -> bytes | None:
 # A YAML document of a context kind has a top-level ``kind:`` line naming it (what kind_hint reads as
 # certain); the line may open the file (then the check below falls back to the plain names).
 _CONTEXT_KIND_LINE = re.compile(
-    rb"\nkind:[ \t\r]+[\"']?(?:" + b"|".join(k.encode() for k in sorted(CONTEXT_KINDS)) + rb")"
+    rb"\nkind:[ \t\r]+[\"']?(" + b"|".join(k.encode() for k in sorted(CONTEXT_KINDS)) + rb")"
 )
 _NEEDLE_BYTES = tuple(k.encode() for k in _CONTEXT_NEEDLES)
 _ASCII_SPACE = b" \t\n\r\x0b\x0c"
@@ -279,33 +281,39 @@ _ASCII_SPACE = b" \t\n\r\x0b\x0c"
 def _context_value(name: str, raw: bytes) -> int | tuple[int, ...]:
     """What a file holds of the context kinds, whatever the named files: 0, nothing (no document of a
     context kind, or not a readable manifest); 1, read it (JSON, a NetworkPolicy, a file not in ASCII);
-    else the byte ranges (start, end, start, end, …) of its context documents, which must name a needle."""
+    else the byte ranges (start, end, start, end, …) of the documents that may be of a context kind (each
+    with a ``kind:`` line naming one), one of which must name a needle for the file to be read."""
     head = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     first = head.lstrip(_ASCII_SPACE)[:1]
-    if name.endswith(".json") or not first or first in b"{[" or not (0x20 <= first[0] < 0x7F):
-        plain = True  # (JSON, or a file decode may take for JSON: the names anywhere)
-    elif b"\n" not in raw and b"\r" in raw:
-        plain = True  # classic Mac line ends
-    else:
-        plain = head.startswith(b"kind:")
-    if plain:
-        if not any(k in raw for k in _NEEDLE_BYTES):
-            return 0
-    elif _CONTEXT_KIND_LINE.search(raw) is None:
+    if (
+        name.endswith(".json")
+        or not first
+        or first in b"{["
+        or not (0x20 <= first[0] < 0x7F)  # (JSON, or a file decode may take for JSON)
+        or (b"\n" not in raw and b"\r" in raw)  # (classic Mac line ends)
+        or head.startswith(b"kind:")
+    ):
+        return (
+            1 if any(k in raw for k in _NEEDLE_BYTES) and not isinstance(decode(name, raw), InputError) else 0
+        )
+    hits = list(_CONTEXT_KIND_LINE.finditer(raw))
+    if not hits:
         return 0
     src = decode(name, raw)
     if isinstance(src, InputError):
         return 0
     if src.is_json or src.bom or src.cr_only or not raw.isascii():
-        return 1
+        return 1  # (offsets in characters are not those in bytes)
+    if any(m.group(1) == b"NetworkPolicy" for m in hits):
+        return 1  # (a policy may select every pod: read whatever the needles)
+    starts = list(document_starts(src.text))
     ranges: list[int] = []
-    for d in iter_documents(src):
-        if not d.kind_certain or d.kind_hint not in CONTEXT_KINDS:
-            continue
-        if d.kind_hint == "NetworkPolicy":
-            return 1  # (a policy may select every pod: read whatever the needles)
-        ranges += (d.start, d.end)
-    return tuple(ranges) if ranges else 0
+    for m in hits:
+        i = bisect.bisect_right(starts, m.start() + 1) - 1  # the document holding the ``kind:`` line
+        start, end = starts[i], starts[i + 1] if i + 1 < len(starts) else len(src.text)
+        if not ranges or ranges[-2] != start:
+            ranges += (start, end)
+    return tuple(ranges)
 
 
 def _names_any(raw: bytes, ranges: tuple[int, ...], needles: tuple[bytes, ...]) -> bool:
