@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -37,20 +38,25 @@ from generate_corpus import generate  # noqa: E402
 
 def _medians(
     variants: list[tuple[list[str], Callable[[], None] | None]], cwd: Path, runs: int, env: dict[str, str]
-) -> list[float]:
-    """Median wall-clock seconds of each command, run in turn (``before`` first, untimed), so that the
-    load of a shared machine falls on all of them alike."""
-    times: list[list[float]] = [[] for _ in variants]
+) -> list[tuple[float, float]]:
+    """Median wall-clock and CPU (user + system) seconds of each command, run in turn (``before`` first,
+    untimed), so that the load of a shared machine falls on all of them alike; the CPU time is the
+    steadier figure on a busy machine."""
+    wall: list[list[float]] = [[] for _ in variants]
+    cpu: list[list[float]] = [[] for _ in variants]
     for _ in range(runs):
         for i, (argv, before) in enumerate(variants):
             if before is not None:
                 before()
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             subprocess.run(
                 argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
             )
-            times[i].append(time.perf_counter() - t0)
-    return [statistics.median(t) for t in times]
+            wall[i].append(time.perf_counter() - t0)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[i].append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+    return [(statistics.median(w), statistics.median(c)) for w, c in zip(wall, cpu, strict=True)]
 
 
 def _named_file(root: Path) -> Path:
@@ -75,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "cache"
         env["XDG_CACHE_HOME"] = str(cache)
-        (base,) = _medians([([sys.executable, "-c", "import yaml"], None)], Path(tmp), args.runs, env)
-        print(f"python -c 'import yaml': {base * 1000:.0f} ms")
+        ((base, base_cpu),) = _medians(
+            [([sys.executable, "-c", "import yaml"], None)], Path(tmp), args.runs, env
+        )
+        print(f"python -c 'import yaml': {base * 1000:.0f} ms ({base_cpu * 1000:.0f} ms CPU)")
         for scale in scales:
             root = Path(tmp) / f"repo-{scale:g}"
             generate(root, scale=scale)
@@ -105,12 +113,14 @@ def main(argv: list[str] | None = None) -> int:
                 env,
             )
             shutil.rmtree(root)
-            print(
-                f"repository of {files} files, one named: with context {cold * 1000:.0f} ms (cold), "
-                f"{warm * 1000:.0f} ms (warm), --no-context {alone * 1000:.0f} ms; context/alone "
-                f"{cold / alone:.2f}x cold, {warm / alone:.2f}x warm; / import yaml ({yaml_ * 1000:.0f} ms): "
-                f"{cold / yaml_:.2f}x cold, {warm / yaml_:.2f}x warm, {alone / yaml_:.2f}x alone"
-            )
+            for what, k in (("wall-clock", 0), ("CPU", 1)):
+                y, c, w, a = yaml_[k], cold[k], warm[k], alone[k]
+                print(
+                    f"repository of {files} files, one named, {what}: with context {c * 1000:.0f} ms (cold), "
+                    f"{w * 1000:.0f} ms (warm), --no-context {a * 1000:.0f} ms; context/alone {c / a:.2f}x cold, "
+                    f"{w / a:.2f}x warm; / import yaml ({y * 1000:.0f} ms): {c / y:.2f}x cold, {w / y:.2f}x warm, "
+                    f"{a / y:.2f}x alone"
+                )
     return 0
 
 
