@@ -1,9 +1,13 @@
-"""Parsed data kept between runs: the rule catalog and the server-flag tables.
+"""Parsed data kept between runs: the rule catalog and the server-flag tables, and the context index.
 
 Parsing them again on every start would cost a pre-commit run a few milliseconds; ``marshal`` reads them
 back several times faster than JSON. Entries are keyed by the sources' paths, sizes and modification times
 and the Python version (marshal's format), live in ``$XDG_CACHE_HOME/llmlint`` (``~/.cache/llmlint``),
-and a cache that cannot be read or written is simply not used.
+and a cache that cannot be read or written is simply not used. Only plain data is kept (never pickle), in
+files only this user can read; a cache file another user owns or could write is not read.
+
+The context index (:class:`FileIndex`) keeps, per file of a repository read as context, what the file holds
+of the context kinds, so that a second pre-commit run reads only the files that changed or matter.
 """
 
 from __future__ import annotations
@@ -52,9 +56,8 @@ def cached(name: str, sources: list[str], build: Callable[[], Any]) -> Any:
 
 
 _MAX_INDEX_BYTES = 64 * 1024 * 1024
-_RACY_NS = (
-    2_000_000_000  # a file changed this close to a scan may change again with the same mtime (FAT: 2 s)
-)
+# a file changed this close to a scan may change again and keep its mtime (FAT's clock ticks every 2 s)
+_RACY_NS = 2_000_000_000
 
 
 def read_trusted(path: str, limit: int = _MAX_INDEX_BYTES) -> bytes | None:
@@ -85,7 +88,9 @@ def write_atomic(path: str, data: bytes) -> bool:
         os.makedirs(folder, mode=0o700, exist_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
         try:
-            os.write(fd, data)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
         os.replace(tmp, path)

@@ -317,7 +317,14 @@ def _context_value(name: str, raw: bytes) -> int | tuple[int, ...]:
 
 
 def _names_any(raw: bytes, ranges: tuple[int, ...], needles: tuple[bytes, ...]) -> bool:
-    return any(raw.find(b, ranges[i], ranges[i + 1]) != -1 for i in range(0, len(ranges), 2) for b in needles)
+    """Does one of the ranges of ``raw`` hold a needle? (Yes for ranges that are not pairs of ints: an
+    index entry spoilt on disk only means the file is read.)"""
+    try:
+        return any(
+            raw.find(b, ranges[i], ranges[i + 1]) != -1 for i in range(0, len(ranges), 2) for b in needles
+        )
+    except (TypeError, IndexError, ValueError, OverflowError):
+        return True
 
 
 def _byte_needles(needles: set[str]) -> tuple[bytes, ...] | None:

@@ -180,3 +180,15 @@ def test_a_file_that_holds_only_other_objects_is_skipped_but_a_network_policy_is
         os.chdir(old)
     assert entries()[str(repo / "net/all.yaml")][1] == 1
     assert isinstance(entries()[str(repo / "cm/unrelated.yaml")][1], tuple)
+
+
+@pytest.mark.parametrize("spoilt", [("a", "b"), (0, 10**30), (5,), "x", [1, 2], 7])
+def test_a_spoilt_entry_of_the_users_own_index_means_the_file_is_read(repo: Path, spoilt: Any) -> None:
+    pdb = aged(write(repo, "policies/pdb.yaml", PDB))
+    assert llm005(repo) == []
+    path = index_file()
+    salt, data = marshal.loads(path.read_bytes())
+    key, _ = data[str(pdb)]
+    path.write_bytes(marshal.dumps((salt, {**data, str(pdb): (key, spoilt)})))
+    os.chmod(path, 0o600)
+    assert llm005(repo) == []
