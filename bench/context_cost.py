@@ -77,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     scales = args.scale or [0.1, 1.0]
     env = {**os.environ, "NO_COLOR": "1"}
+    # as bench/run.py: an installed llmlint runs from bytecode, so must the working tree here (the first,
+    # untimed run of each repository writes it), or every run would compile the modules from source
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.setdefault("PYTHONHASHSEED", "0")
     env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "cache"
@@ -100,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                 for index in cache.glob("llmlint/context-*"):
                     index.unlink()
 
-            subprocess.run(cmd, cwd=root, env=env, capture_output=True, check=False)  # (the catalog cache)
+            subprocess.run(cmd, cwd=root, env=env, capture_output=True, check=False)  # (bytecode, catalog cache)
             yaml_, cold, warm, alone = _medians(
                 [
                     ([sys.executable, "-c", "import yaml"], None),
