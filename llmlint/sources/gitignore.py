@@ -265,11 +265,6 @@ def _never(name: str, is_dir: bool) -> bool:
     return False
 
 
-def _rel(path: str, directory: str) -> str:
-    """``path`` relative to ``directory``, which is one of its parents (both absolute, normalised)."""
-    return path[len(directory.rstrip(os.sep)) + 1 :]
-
-
 def _match(patterns: list[Pattern], rel: str, is_dir: bool, verdict: bool | None) -> bool | None:
     if os.sep != "/":
         rel = rel.replace(os.sep, "/")
