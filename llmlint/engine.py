@@ -299,18 +299,18 @@ def _context_value(name: str, raw: bytes) -> int | tuple[int, ...]:
     hits = list(_CONTEXT_KIND_LINE.finditer(raw))
     if not hits:
         return 0
-    src = decode(name, raw)
-    if isinstance(src, InputError):
-        return 0
-    if src.is_json or src.bom or src.cr_only or not raw.isascii():
-        return 1  # (offsets in characters are not those in bytes)
+    if not raw.isascii():  # (offsets in characters are not those in bytes; a BOM is not ASCII)
+        return 0 if isinstance(decode(name, raw), InputError) else 1
+    if b"\x00" in raw[:8192]:
+        return 0  # a binary file (decode says so)
     if any(m.group(1) == b"NetworkPolicy" for m in hits):
         return 1  # (a policy may select every pod: read whatever the needles)
-    starts = list(document_starts(src.text))
+    text = raw.decode("ascii")  # (what decode makes of it: not JSON, nor CR line ends, as tested above)
+    starts = list(document_starts(text))
     ranges: list[int] = []
     for m in hits:
         i = bisect.bisect_right(starts, m.start() + 1) - 1  # the document holding the ``kind:`` line
-        start, end = starts[i], starts[i + 1] if i + 1 < len(starts) else len(src.text)
+        start, end = starts[i], starts[i + 1] if i + 1 < len(starts) else len(text)
         if not ranges or ranges[-2] != start:
             ranges += (start, end)
     return tuple(ranges)
