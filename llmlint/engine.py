@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import sys
@@ -12,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from llmlint import catalog
+from llmlint.cache import FileIndex, code_stamp, file_key
 from llmlint.checks import Context, load_all
 from llmlint.graph.index import Graph, add_documents, build, configmap_references
 from llmlint.graph.objects import K8sObject, Merge
@@ -22,6 +24,7 @@ from llmlint.manifest.loader import (
     Loaded,
     SourceText,
     decode,
+    document_starts,
     iter_documents,
     load,
     parse_document,
@@ -30,7 +33,7 @@ from llmlint.manifest.loader import (
 )
 from llmlint.manifest.positions import line_col_of, locate, substring_offset
 from llmlint.model import SEVERITY_RANK, Finding, InputError, Path
-from llmlint.sources.files import SKIP_DIRS, ChartRef, FileRef, discover
+from llmlint.sources.files import SKIP_DIRS, ChartRef, FileRef, discover, discover_stat
 
 IGNORE_ANNOTATION = "llmlint.io/ignore"
 _IGNORE_COMMENT = re.compile(r"#\s*llmlint:\s*ignore\[([A-Za-z0-9_,\s-]*)\]")
@@ -221,7 +224,10 @@ def read_context(
     """The manifests of the named files' repositories that were not named, as context: only documents of
     the kinds rules read as facts (a PDB, NetworkPolicy, PVC, HPA, ServingRuntime, ConfigMap) that name
     something of the named workloads (a label value, a claim, a ConfigMap, a runtime), and only when the
-    named files hold a workload. Their errors are dropped (not the user's concern in this run)."""
+    named files hold a workload. Their errors are dropped (not the user's concern in this run).
+
+    What each file holds of the context kinds is kept between runs (:class:`llmlint.cache.FileIndex`,
+    by size, times and inode): a file that holds none is not read again until it changes."""
     docs = [d.data for ld in loaded for d in ld.documents if isinstance(d.data, dict)]
     if not any(str(d.get("kind")) in WORKLOAD_KINDS or d.get("kind") == "List" for d in docs):
         return []  # nothing named that a fact of another file could change
@@ -229,26 +235,142 @@ def read_context(
     if not needles:
         return []
     roots = sorted({context_root(p) for p in given})
+    byte_needles = _byte_needles(needles)
+    index = FileIndex("context", "\0".join(roots), _context_stamp())
     out: list[Loaded] = []
-    # discover() yields each file once; a named file must not come back as context: compare inodes, and
-    # only for files whose base name is a named file's (a stat per walked file would cost more)
-    names = {os.path.basename(p) for p in given}
-    for n, item in enumerate(discover(roots, settings.exclude, cwd)):
+    # discover() yields each file once; a named file (or a link to one) must not come back as context
+    for n, (item, st) in enumerate(discover_stat(roots, settings.exclude, cwd)):
         if n >= MAX_CONTEXT_FILES:
             break  # a monorepo: context is what was read so far (it only ever adds facts)
-        if isinstance(item, InputError):
+        if not isinstance(item, FileRef) or st is None or (st.st_dev, st.st_ino) in named:
+            continue  # (a chart is rendered only when named; an error is not this run's concern)
+        key = file_key(st)
+        value = index.get(item.path, key)
+        if value == 0:
+            continue  # holds no context document (and has not changed since it was read)
+        raw = _read_raw(item.path, st.st_size)
+        if raw is None:
             continue
-        if os.path.basename(item.path) in names:
-            key = _file_key(item.path)
-            if key is None or key in named:
-                continue  # a named file (or a link to one) is loaded once, as a named file
-        src = read_file(item.path, item.name)
-        if isinstance(src, InputError) or not any(k in src.text for k in _CONTEXT_NEEDLES):
+        if value is None or len(raw) != st.st_size:  # (not known, or changed since the walk)
+            value = _context_value(item.name, raw)
+            if len(raw) == st.st_size:
+                index.put(item.path, key, value)
+            if value == 0:
+                continue
+        if isinstance(value, tuple) and byte_needles is not None and not _names_any(raw, value, byte_needles):
+            continue  # no context document of this file names any of the needles
+        src = decode(item.name, raw, item.path)
+        if isinstance(src, InputError):
             continue
+        src.mode = st.st_mode
         ctx = _context_documents(src, needles)
         if ctx is not None:
             out.append(ctx)
+    index.save()
     return out
+
+
+@cache
+def _context_stamp() -> str:
+    """The code whose reading the context index records: another version's index is not used."""
+    from llmlint import kinds
+    from llmlint.manifest import loader
+
+    return code_stamp([__file__, loader.__file__, kinds.__file__]) + ";" + ",".join(sorted(CONTEXT_KINDS))
+
+
+def _read_raw(path: str, size: int) -> bytes | None:
+    """A walked file's bytes (its size known from the walk: one read), or ``None`` when it cannot be read
+    or is over :data:`MAX_FILE_BYTES` (:func:`read_file` would report it; context drops errors)."""
+    if size > MAX_FILE_BYTES:
+        return None
+    flags = (
+        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    )
+    try:
+        fd = os.open(path, flags)  # (non-blocking: a file swapped for a FIFO since the walk never blocks)
+    except OSError:
+        return None
+    try:
+        raw = os.read(fd, size + 1)
+        if len(raw) > size:  # it grew since the walk: read it whole, as read_file does
+            raw += os.read(fd, MAX_FILE_BYTES + 1 - len(raw))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return raw if len(raw) <= MAX_FILE_BYTES else None
+
+
+# A YAML document of a context kind has a top-level ``kind:`` line naming it (what kind_hint reads as
+# certain); the line may open the file (then the check below falls back to the plain names).
+_CONTEXT_KIND_LINE = re.compile(
+    rb"\nkind:[ \t\r]+[\"']?(" + b"|".join(k.encode() for k in sorted(CONTEXT_KINDS)) + rb")"
+)
+_NEEDLE_BYTES = tuple(k.encode() for k in _CONTEXT_NEEDLES)
+_ASCII_SPACE = b" \t\n\r\x0b\x0c"
+
+
+def _context_value(name: str, raw: bytes) -> int | tuple[int, ...]:
+    """What a file holds of the context kinds, whatever the named files: 0, nothing (no document of a
+    context kind, or not a readable manifest); 1, read it (JSON, a NetworkPolicy, a file not in ASCII);
+    else the byte ranges (start, end, start, end, …) of the documents that may be of a context kind (each
+    with a ``kind:`` line naming one), one of which must name a needle for the file to be read."""
+    head = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    first = head.lstrip(_ASCII_SPACE)[:1]
+    if (
+        name.endswith(".json")
+        or not first
+        or first in b"{["
+        or not (0x20 <= first[0] < 0x7F)  # (JSON, or a file decode may take for JSON)
+        or (b"\n" not in raw and b"\r" in raw)  # (classic Mac line ends)
+        or head.startswith(b"kind:")
+    ):
+        return (
+            1 if any(k in raw for k in _NEEDLE_BYTES) and not isinstance(decode(name, raw), InputError) else 0
+        )
+    hits = list(_CONTEXT_KIND_LINE.finditer(raw))
+    if not hits:
+        return 0
+    if not raw.isascii():  # (offsets in characters are not those in bytes; a BOM is not ASCII)
+        return 0 if isinstance(decode(name, raw), InputError) else 1
+    if b"\x00" in raw[:8192]:
+        return 0  # a binary file (decode says so)
+    if any(m.group(1) == b"NetworkPolicy" for m in hits):
+        return 1  # (a policy may select every pod: read whatever the needles)
+    text = raw.decode("ascii")  # (what decode makes of it: not JSON, nor CR line ends, as tested above)
+    starts = list(document_starts(text))
+    ranges: list[int] = []
+    for m in hits:
+        i = bisect.bisect_right(starts, m.start() + 1) - 1  # the document holding the ``kind:`` line
+        start, end = starts[i], starts[i + 1] if i + 1 < len(starts) else len(text)
+        if not ranges or ranges[-2] != start:
+            ranges += (start, end)
+    return tuple(ranges)
+
+
+def _names_any(raw: bytes, ranges: tuple[int, ...], needles: tuple[bytes, ...]) -> bool:
+    """Does one of the ranges of ``raw`` hold a needle? (Yes for ranges that are not pairs of ints: an
+    index entry spoilt on disk only means the file is read.)"""
+    try:
+        return any(
+            raw.find(b, ranges[i], ranges[i + 1]) != -1 for i in range(0, len(ranges), 2) for b in needles
+        )
+    except (TypeError, IndexError, ValueError, OverflowError):
+        return True
+
+
+def _byte_needles(needles: set[str]) -> tuple[bytes, ...] | None:
+    """The needles as UTF-8, for ASCII files' bytes; ``None`` when some cannot be matched on bytes."""
+    out = []
+    for n in needles:
+        if "\r" in n or "\n" in n or "\ufeff" in n:
+            return None
+        try:
+            out.append(n.encode("utf-8"))
+        except UnicodeEncodeError:
+            return None
+    return tuple(out)
 
 
 _NAMES = frozenset({"labels", "matchLabels"})

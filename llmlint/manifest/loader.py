@@ -24,6 +24,7 @@ import heapq
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -255,8 +256,14 @@ def read_file(path: str, name: str) -> SourceText | InputError:
     """
     try:
         with open(path, "rb") as fh:
-            mode = os.fstat(fh.fileno()).st_mode
-            raw = fh.read(MAX_FILE_BYTES + 1)
+            st = os.fstat(fh.fileno())
+            mode = st.st_mode
+            # a regular file in one read of its size (+1: it may have grown): read(64 MB) would allocate
+            # 64 MB for every file; a device or FIFO (``x.yaml -> /dev/zero``) up to the limit
+            want = min(st.st_size, MAX_FILE_BYTES) + 1 if stat.S_ISREG(mode) else MAX_FILE_BYTES + 1
+            raw = fh.read(want)
+            if len(raw) == want and want <= MAX_FILE_BYTES:
+                raw += fh.read(MAX_FILE_BYTES + 1 - want)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return InputError(name, None, "symbolic link loop: not read")

@@ -100,17 +100,26 @@ def discover(
     paths: Iterable[str], exclude: Iterable[str] = (), cwd: str | None = None
 ) -> Iterator[FileRef | ChartRef | InputError]:
     """Files to scan, in a stable order; each real file once, symlink loops never followed twice."""
+    for item, _ in discover_stat(paths, exclude, cwd):
+        yield item
+
+
+def discover_stat(
+    paths: Iterable[str], exclude: Iterable[str] = (), cwd: str | None = None
+) -> Iterator[tuple[FileRef | ChartRef | InputError, os.stat_result | None]]:
+    """:func:`discover`, each file with the ``stat`` the walk made of it (``None`` for a chart or an
+    error), so that a caller need not stat it again."""
     cwd = cwd or os.getcwd()
     exclude = list(exclude)
     seen: set[tuple[int, int]] = set()
     for given in paths:
         if not os.path.lexists(given):
-            yield InputError(printable(given), None, "no such file or directory")
+            yield InputError(printable(given), None, "no such file or directory"), None
             continue
         chart = chart_root(given)  # helm: a chart, or a file inside one, is the chart rendered
         if chart is not None:
             if not _excluded(display_name(chart, cwd), exclude):
-                yield ChartRef(chart, display_name(chart, cwd))  # the engine reads each chart once
+                yield ChartRef(chart, display_name(chart, cwd)), None  # the engine reads each chart once
             continue
         if os.path.isdir(given):
             yield from _walk(given, exclude, cwd, seen)
@@ -120,7 +129,7 @@ def discover(
             st = os.stat(given)
         except OSError as exc:
             why = "symbolic link loop" if exc.errno == errno.ELOOP else (exc.strerror or str(exc))
-            yield InputError(name, None, f"cannot read: {why}")
+            yield InputError(name, None, f"cannot read: {why}"), None
             continue
         key = (st.st_dev, st.st_ino)
         if key in seen:
@@ -129,7 +138,7 @@ def discover(
         # A file named explicitly is read whatever its suffix (pre-commit passes what it selected), and
         # even when .gitignore ignores it.
         if not _excluded(name, exclude):
-            yield FileRef(given, name)
+            yield FileRef(given, name), st
 
 
 def _inside(path: str, root: str) -> bool:
@@ -143,21 +152,53 @@ def _boundary(top: str, cwd: str) -> str:
     return real_cwd if _inside(real_top, real_cwd) else real_top
 
 
+def _names_in(abs_d: str, cwd: str) -> tuple[str, bool] | None:
+    """How :func:`display_name` shows the entries of directory ``abs_d``: the prefix of their name
+    relative to ``cwd`` (absolute and normalised, both), and whether that lies outside ``cwd`` (then an
+    entry is shown by its path, unless it is ``cwd`` or one of its parents); ``None``: ask
+    :func:`display_name` for each."""
+    if abs_d == cwd:
+        return "", False
+    inner = os.path.join(cwd, "")
+    if abs_d.startswith(inner):  # (what relpath says, without its work)
+        return abs_d[len(inner) :].replace(os.sep, "/") + "/", False
+    try:
+        rel = os.path.relpath(abs_d, cwd)
+    except ValueError:
+        return None
+    if rel == ".":
+        return "", False
+    return rel.replace(os.sep, "/") + "/", rel.startswith("..")
+
+
+def _entry_name(entry: os.DirEntry[str], abs_path: str, names: tuple[str, bool] | None, cwd: str) -> str:
+    """``display_name(entry.path, cwd)`` without a ``relpath`` per entry."""
+    if names is None or (names[1] and _inside(cwd, abs_path)):
+        return display_name(entry.path, cwd)
+    rel = names[0] + entry.name
+    return printable(entry.path if names[1] or rel.startswith("..") else rel)
+
+
 def _walk(
     top: str, exclude: list[str], cwd: str, seen: set[tuple[int, int]]
-) -> Iterator[FileRef | ChartRef | InputError]:
+) -> Iterator[tuple[FileRef | ChartRef | InputError, os.stat_result | None]]:
     from llmlint.sources.gitignore import Ignorer
 
     visited_dirs: set[tuple[int, int]] = set()
     stack = [top]
     boundary = _boundary(top, cwd)
     git = Ignorer(top)
+    cwd = os.path.abspath(cwd)
+    for_names = bool(exclude)
     while stack:
         d = stack.pop()
         try:
             st = os.stat(d)
         except OSError as exc:
-            yield InputError(display_name(d, cwd), None, f"cannot read directory: {exc.strerror or exc}")
+            yield (
+                InputError(display_name(d, cwd), None, f"cannot read directory: {exc.strerror or exc}"),
+                None,
+            )
             continue
         if (st.st_dev, st.st_ino) in visited_dirs:
             continue  # a symlink loop or a second link to a directory already walked
@@ -165,24 +206,33 @@ def _walk(
         try:
             entries = sorted(os.scandir(d), key=lambda e: e.name)
         except OSError as exc:
-            yield InputError(display_name(d, cwd), None, f"cannot read directory: {exc.strerror or exc}")
+            yield (
+                InputError(display_name(d, cwd), None, f"cannot read directory: {exc.strerror or exc}"),
+                None,
+            )
             continue
-        if any(e.name == "Chart.yaml" for e in entries):  # helm: the chart is rendered, not walked
-            yield ChartRef(d, display_name(d, cwd))
+        listed = {e.name for e in entries}
+        if "Chart.yaml" in listed:  # helm: the chart is rendered, not walked
+            yield ChartRef(d, display_name(d, cwd)), None
             continue
         subdirs: list[str] = []
         abs_d = os.path.abspath(d)
+        if ".gitignore" not in listed:
+            git.absent(abs_d)
+        names = _names_in(abs_d, cwd)
+        ignored = git.in_directory(abs_d)
+        abs_prefix = os.path.join(abs_d, "")
         for entry in entries:
-            name = display_name(entry.path, cwd)
+            ename = entry.name
             try:
                 is_dir = entry.is_dir()
             except OSError:
                 is_dir = False
             if is_dir:
                 if (
-                    entry.name in SKIP_DIRS
-                    or _excluded(name, exclude)
-                    or git.ignored(os.path.join(abs_d, entry.name), True)
+                    ename in SKIP_DIRS
+                    or (for_names and _excluded(_entry_name(entry, abs_prefix + ename, names, cwd), exclude))
+                    or ignored(ename, True)
                 ):
                     continue
                 if os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
@@ -191,27 +241,30 @@ def _walk(
                     continue  # ``evil -> /``: a walk never leaves the tree it was given (as find, rg)
                 subdirs.append(entry.path)
                 continue
-            if not entry.name.endswith(MANIFEST_SUFFIXES) or _excluded(name, exclude):
+            if not ename.endswith(MANIFEST_SUFFIXES):
                 continue
-            if git.ignored(os.path.join(abs_d, entry.name), False):
+            name = _entry_name(entry, abs_prefix + ename, names, cwd)
+            if for_names and _excluded(name, exclude):
+                continue
+            if ignored(ename, False):
                 continue
             try:
                 fst = entry.stat()
             except OSError as exc:
                 if exc.errno == errno.ELOOP:
-                    yield InputError(name, None, "symbolic link loop: not read")
+                    yield InputError(name, None, "symbolic link loop: not read"), None
                 elif entry.is_symlink():
-                    yield InputError(name, None, "broken symbolic link")
+                    yield InputError(name, None, "broken symbolic link"), None
                 else:
-                    yield InputError(name, None, f"cannot read: {exc.strerror or exc}")
+                    yield InputError(name, None, f"cannot read: {exc.strerror or exc}"), None
                 continue
             if not stat.S_ISREG(fst.st_mode):
                 # x.yaml -> /dev/zero, a FIFO: reading would never end (or block)
-                yield InputError(name, None, "not a regular file (a device, FIFO or socket): not read")
+                yield InputError(name, None, "not a regular file (a device, FIFO or socket): not read"), None
                 continue
             key = (fst.st_dev, fst.st_ino)
             if key in seen:
                 continue
             seen.add(key)
-            yield FileRef(entry.path, name)
+            yield FileRef(entry.path, name), fst
         stack.extend(reversed(subdirs))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -120,6 +121,52 @@ def repo_root(start: str) -> str | None:
         d = parent
 
 
+class _Level:
+    """The patterns of one ``.gitignore`` (or of the excludes), combined: one regex answers "which pattern
+    matches last?" (the alternatives in reverse order, each anchored: the first alternative that matches
+    is the last pattern that does), as the pattern-by-pattern loop of :func:`_match` does. Patterns that
+    cannot be combined into one regex are matched by that loop."""
+
+    __slots__ = ("any", "combined", "files", "negate_any", "negate_files", "patterns")
+
+    def __init__(self, patterns: list[Pattern]) -> None:
+        self.patterns = patterns
+        self.any, self.negate_any = _combine(patterns)
+        self.files, self.negate_files = _combine([p for p in patterns if not p.dir_only])
+        self.combined = self.any is not None and self.files is not None
+
+    def verdict(self, rel: str, is_dir: bool, verdict: bool | None) -> bool | None:
+        if not self.combined:
+            return _match(self.patterns, rel, is_dir, verdict)
+        regex, negate = (self.any, self.negate_any) if is_dir else (self.files, self.negate_files)
+        if not negate or regex is None:
+            return verdict  # (no pattern for files: only directory ones)
+        if os.sep != "/":
+            rel = rel.replace(os.sep, "/")
+        m = regex.match(rel)
+        if m is None or m.lastindex is None:
+            return verdict
+        return not negate[m.lastindex - 1]
+
+
+_NOTHING = re.compile(r"(?!)")
+
+
+def _combine(patterns: list[Pattern]) -> tuple[re.Pattern[str] | None, list[bool]]:
+    """One regex of ``patterns``, last first, each a group of its own (theirs hold none); ``None`` when
+    it cannot be built."""
+    if not patterns:
+        return _NOTHING, []
+    last_first = patterns[::-1]
+    try:
+        regex = re.compile("|".join(f"({p.regex.pattern})" for p in last_first), re.DOTALL)
+    except (re.error, RecursionError, OverflowError, AssertionError):
+        return None, []
+    if regex.groups != len(last_first):
+        return None, []
+    return regex, [p.negate for p in last_first]
+
+
 class Ignorer:
     """Answers "does git ignore this path?" for paths under one walk; ``.gitignore`` files read once each."""
 
@@ -128,8 +175,10 @@ class Ignorer:
         self.root = repo_root(top)
         self.base = self.root or top  # outside a repository: the .gitignore files of the walked tree
         self._levels: dict[str, list[Pattern]] = {}
+        self._combined: dict[str, _Level | None] = {}
         self._exclude: list[Pattern] = []
-        self._chains: dict[str, list[str]] = {}
+        # per parent directory: (length of the prefix to cut, level) for each level holding patterns
+        self._plans: dict[str, list[tuple[int, _Level]]] = {}
         if self.root is not None:
             # the user's global excludes at git's default place (core.excludesFile, when set elsewhere, is
             # not read: that would mean running git), then the repository's own .git/info/exclude
@@ -139,21 +188,60 @@ class Ignorer:
             if os.path.isdir(git):
                 self._exclude += _read(os.path.join(git, "info", "exclude"))
 
+    def absent(self, directory: str) -> None:
+        """The walk listed ``directory`` (absolute, normalised) and saw no ``.gitignore`` in it: not opened."""
+        self._levels.setdefault(directory, [])
+
     def _patterns(self, directory: str) -> list[Pattern]:
         got = self._levels.get(directory)
         if got is None:
             got = self._levels[directory] = _read(os.path.join(directory, ".gitignore"))
         return got
 
-    def _chain(self, parent: str, base: str) -> list[str]:
-        """The directories from ``parent`` up to ``base`` (each may hold a ``.gitignore``)."""
-        got = self._chains.get(parent)
+    def _plan(self, directory: str) -> list[tuple[int, _Level]]:
+        """What to match for a path in ``directory`` (under :attr:`base`), shallow first (deeper files
+        override): the excludes, then each ``.gitignore`` from the base down; a directory's is its
+        parent's plan and its own file."""
+        parent = os.path.dirname(directory)
+        if directory == self.base or parent == directory:
+            plan: list[tuple[int, _Level]] = []
+            if self.root is not None and self._exclude:
+                plan.append((len(self.root.rstrip(os.sep)) + 1, self._level("", self._exclude)))
+        else:
+            above = self._plans.get(parent)
+            plan = list(above if above is not None else self._plan(parent))
+        pats = self._patterns(directory)
+        if pats:
+            plan.append((len(directory.rstrip(os.sep)) + 1, self._level(directory, pats)))
+        self._plans[directory] = plan
+        return plan
+
+    def _level(self, key: str, patterns: list[Pattern]) -> _Level:
+        got = self._combined.get(key)
         if got is None:
-            got = [parent]
-            if parent != base and os.path.dirname(parent) != parent:
-                got = got + self._chain(os.path.dirname(parent), base)
-            self._chains[parent] = got
+            got = self._combined[key] = _Level(patterns)
         return got
+
+    def in_directory(self, directory: str) -> Callable[[str, bool], bool]:
+        """``ignored`` for the entries of one directory (absolute, normalised), by entry name: what
+        :meth:`ignored` answers for ``os.path.join(directory, name)``, with the work per directory done once."""
+        prefix = os.path.join(directory, "")
+        if not prefix.startswith(self.base.rstrip(os.sep) + os.sep):
+            return _never
+        plan = self._plans.get(directory)
+        if plan is None:
+            plan = self._plan(directory)
+        if not plan:
+            return _never
+        heads = [(prefix[cut:], level) for cut, level in plan]
+
+        def ignored(name: str, is_dir: bool) -> bool:
+            verdict: bool | None = None
+            for head, level in heads:
+                verdict = level.verdict(head + name, is_dir, verdict)
+            return bool(verdict)
+
+        return ignored
 
     def ignored(self, path: str, is_dir: bool) -> bool:
         """Whether ``path`` is ignored by its own name; its parents are the walk's business (a walk never
@@ -163,20 +251,18 @@ class Ignorer:
         base = self.base
         if not path.startswith(base.rstrip(os.sep) + os.sep):
             return False
-        chain = self._chain(os.path.dirname(path), base)
+        parent = os.path.dirname(path)
+        plan = self._plans.get(parent)
+        if plan is None:
+            plan = self._plan(parent)
         verdict: bool | None = None
-        if self.root is not None and self._exclude:
-            verdict = _match(self._exclude, _rel(path, self.root), is_dir, verdict)
-        for d in reversed(chain):  # shallow first: deeper files override
-            pats = self._patterns(d)
-            if pats:
-                verdict = _match(pats, _rel(path, d), is_dir, verdict)
+        for cut, level in plan:
+            verdict = level.verdict(path[cut:], is_dir, verdict)
         return bool(verdict)
 
 
-def _rel(path: str, directory: str) -> str:
-    """``path`` relative to ``directory``, which is one of its parents (both absolute, normalised)."""
-    return path[len(directory.rstrip(os.sep)) + 1 :]
+def _never(name: str, is_dir: bool) -> bool:
+    return False
 
 
 def _match(patterns: list[Pattern], rel: str, is_dir: bool, verdict: bool | None) -> bool | None:
