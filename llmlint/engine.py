@@ -207,15 +207,10 @@ def _file_key(path: str) -> tuple[int, int] | None:
 
 def context_root(path: str) -> str:
     """The repository of a named file (nearest ``.git`` upward), else the file's directory."""
+    from llmlint.sources.gitignore import repo_root
+
     d = os.path.dirname(os.path.abspath(path))
-    probe = d
-    while True:
-        if os.path.exists(os.path.join(probe, ".git")):
-            return probe
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            return d
-        probe = parent
+    return repo_root(d) or d
 
 
 def read_context(

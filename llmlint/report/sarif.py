@@ -34,15 +34,10 @@ _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 def repo_root(cwd: str | None = None) -> str:
     """The git top level containing ``cwd`` (a ``.git`` directory or file), else ``cwd`` itself."""
+    from llmlint.sources import gitignore
+
     start = os.path.abspath(cwd or os.getcwd())
-    d = start
-    while True:
-        if os.path.exists(os.path.join(d, ".git")):
-            return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return start
-        d = parent
+    return gitignore.repo_root(start) or start
 
 
 def repo_relative(name: str, root: str | None = None) -> str:
