@@ -332,6 +332,18 @@ def test_a_new_claim_for_nim_gets_the_fsgroup_its_user_writes_with(tmp_path: Pat
     assert f.read_text() == NIM_FIXED
 
 
+def test_no_fsgroup_over_a_pod_that_mounts_another_lasting_volume(tmp_path: Path) -> None:
+    shared = NIM.replace(
+        '            limits: {nvidia.com/gpu: "1"}\n',
+        '            limits: {nvidia.com/gpu: "1"}\n          volumeMounts: [{name: data, mountPath: /data}]\n'
+        "      volumes: [{name: data, persistentVolumeClaim: {claimName: shared-lustre}}]\n",
+    )
+    write(tmp_path, "nim.yaml", shared)
+    _, report = scan_json(".", "--select", "LLM012", "--unsafe-fixes", cwd=tmp_path)
+    (f,) = report["findings"]
+    assert f["fix"] is None  # a pod-wide fsGroup would re-own the shared claim's files
+
+
 def test_a_pod_that_sets_its_user_gets_that_group_and_unknown_non_root_gets_no_fix(tmp_path: Path) -> None:
     vllm = STOCK_TGI.replace(
         "ghcr.io/huggingface/text-generation-inference:3.3.4", "vllm/vllm-openai:v0.11.0"

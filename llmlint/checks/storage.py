@@ -510,7 +510,7 @@ def _cache_fix(ctx: Context, s: Server, cache: str, gb: float | None) -> Fix | N
         }
         owner = _fs_group_edits(s)
         if owner is None:
-            return None  # the server's user is unknown: whether it can write a new volume is too
+            return None  # the user is unknown, or an fsGroup would re-own the pod's other volumes
         return make_fix(
             "unsafe",
             f"add a volumeClaimTemplate {name} ({size}) mounted at {cache}",
@@ -540,7 +540,7 @@ def _cache_fix(ctx: Context, s: Server, cache: str, gb: float | None) -> Fix | N
     edits: list[Edit] = []
     if existing is None:
         # a new volume is root-owned: a server that runs as another user needs the pod's fsGroup to write it
-        owner = _fs_group_edits(s)
+        owner = _fs_group_edits(s, str(at_cache[0][1].get("name")) if at_cache else None)
         if owner is None:
             return None
         edits.extend(owner)
@@ -579,9 +579,11 @@ def _existing_claim(ctx: Context, owner: K8sObject, name: str) -> K8sObject | No
     return next((p for p in claims if p.target.source not in alternative_files), None)
 
 
-def _fs_group_edits(s: Server) -> list[Edit] | None:
+def _fs_group_edits(s: Server, replaced: str | None = None) -> list[Edit] | None:
     """Edits that let the server's user write a new volume: none for root or a pod with an ``fsGroup``;
-    ``fsGroup`` = the pod's ``runAsGroup``, else the user's uid, else None (the user is unknown: no fix)."""
+    ``fsGroup`` = the pod's ``runAsGroup``, else the user's uid. None (no fix) when the user is unknown, or
+    when the pod mounts other lasting volumes (a shared NFS/Lustre claim): a pod-wide ``fsGroup`` would
+    change their ownership too. ``replaced``: the volume the fix turns into the claim."""
     t = s.container.template
     sc = t.spec.get("securityContext")
     pod_sc = as_map(sc)
@@ -592,6 +594,8 @@ def _fs_group_edits(s: Server) -> list[Edit] | None:
         return None
     if uid == 0:
         return []
+    if any(str(v.get("name")) != replaced and any(k in v for k in PERSISTENT) for _, v in t.volumes):
+        return None
     gid = as_int(pod_sc.get("runAsGroup"))
     group = gid if gid is not None else uid
     tgt = s.container.obj.target
