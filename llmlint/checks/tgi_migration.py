@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from llmlint.checks import Context, make_fix
 from llmlint.checks.common import display_name
+from llmlint.checks.storage import cache_dir
 from llmlint.graph.objects import as_int, as_list, as_map
 from llmlint.graph.selectors import map_matches
 from llmlint.model import AppendItem, Edit, Fix, Path, SetValue
@@ -373,8 +374,6 @@ def _keep_cache(p: _Plan) -> None:
     s = p.s
     if "--download-dir" in p.given or _CACHE_VARS & set(s.env):
         return  # --huggingface-hub-cache became --download-dir; an explicit variable is honoured by vLLM
-    from llmlint.checks.storage import cache_dir  # storage imports the fixes' helpers; import late
-
     cache = cache_dir(s).rstrip("/") or "/"
     backed = any(
         cache == (mp := str(m.get("mountPath", "")).rstrip("/") or "/")
