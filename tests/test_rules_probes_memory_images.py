@@ -399,7 +399,8 @@ def test_args_keep_their_references_and_unsharded_tgi_keeps_its_gpus(tmp_path: P
     f, doc = migrate(tmp_path, text)
     c = container_of(doc)
     assert c["args"] == ["--model=$(MODEL_ID)", "--port", "8080", "--tensor-parallel-size=2"]
-    assert {"name": "HF_HOME", "value": "/data"} in c["env"]  # vLLM keeps using the cache volume
+    # vLLM keeps using the cache volume, in the layout TGI wrote there (HF_HUB_CACHE is the hub cache itself)
+    assert {"name": "HF_HUB_CACHE", "value": "/data"} in c["env"]
     assert "--max-input-tokens" in f["fix"]["description"]
 
 

@@ -127,3 +127,30 @@ def download_gb(s: Server) -> float | None:
     if any(b in quant for b in _BNB):
         return p * 2.0
     return s.weight_gb()
+
+
+# Images whose default user is not root, by framework key: NVIDIA NIM runs as uid 1000 (the NIM Operator's
+# default userID, the NIM docs' `docker run -u`); a volume it writes must be writable by that user.
+IMAGE_USERS: dict[str, int] = {"nim": 1000}
+
+
+def run_as_user(s: Server) -> int | None:
+    """The uid the server runs as: the container's or the pod's ``runAsUser``, else the image's known user
+    (0 for images not known to set one; None when the pod insists on non-root and the uid is unknown)."""
+    for sc in (
+        as_map(s.container.data.get("securityContext")),
+        as_map(s.container.template.spec.get("securityContext")),
+    ):
+        uid = sc.get("runAsUser")
+        if isinstance(uid, int) and not isinstance(uid, bool):
+            return uid
+    key = s.framework.key if s.framework is not None else ""
+    if key in IMAGE_USERS:
+        return IMAGE_USERS[key]
+    for sc in (
+        as_map(s.container.data.get("securityContext")),
+        as_map(s.container.template.spec.get("securityContext")),
+    ):
+        if sc.get("runAsNonRoot") is True:
+            return None
+    return 0

@@ -12,7 +12,7 @@ from typing import Any
 from llmlint.checks import Context, check, make_fix
 from llmlint.checks.availability import recreate_edits
 from llmlint.checks.common import display_name, flag_anchor, new_object
-from llmlint.checks.facts import download_gb, is_context, variants
+from llmlint.checks.facts import download_gb, is_context, run_as_user, variants
 from llmlint.graph.objects import K8sObject, PodTemplate, Workload, as_int, as_list, as_map, dig
 from llmlint.graph.quantities import quantity
 from llmlint.lazyre import LazyRe
@@ -77,6 +77,17 @@ def coexisting(ctx: Context, mine: Mount, mounts: list[Mount]) -> list[Mount]:
             continue
         src = chosen.setdefault(_key(o), o.target.source)
         if o is own or src == o.target.source:
+            out.append(m)
+    return out
+
+
+def _one_per_template(mounts: list[Mount]) -> list[Mount]:
+    """A pod that mounts one claim through two volumes is still one pod (on one node)."""
+    seen: set[int] = set()
+    out: list[Mount] = []
+    for m in mounts:
+        if id(m.template) not in seen:
+            seen.add(id(m.template))
             out.append(m)
     return out
 
@@ -155,58 +166,72 @@ def _rwx_fix(ctx: Context, pvc: K8sObject, claim: str) -> Fix | None:
 def rwo_volume_shared_across_nodes(ctx: Context) -> Iterator[Finding]:
     serving = {id(s.container.template) for s in ctx.servers}
     for (ns, claim), mounts in claim_mounts(ctx).items():
-        pvc = ctx.graph.get("PersistentVolumeClaim", ns, claim)
-        if pvc is None:
+        first = ctx.graph.get("PersistentVolumeClaim", ns, claim)
+        if first is None:
             continue
-        modes = {str(m) for m in as_list(dig(pvc.data, "spec", "accessModes"))}
-        if not modes & SINGLE_NODE_MODES or modes & SHARED_MODES:
-            continue
-        once_pod = "ReadWriteOncePod" in modes
-        mode = "ReadWriteOncePod" if once_pod else "ReadWriteOnce"
-        sc = _block_class(pvc)
-        if not once_pod and _node_local(pvc):
-            continue  # the volume's node affinity brings every pod to its node, where ReadWriteOnce is shared
+        # a claim of one name in several files is variants of one claim (each file's fix may create it): a
+        # mount uses the one in its own file when there is one
+        by_file = {p.target.source: p for p in (first, *variants(ctx.graph, first))}
         for m in mounts:
-            t = m.template
-            if t.obj.kind in ("Job", "CronJob") or is_context(t.obj):
-                continue  # reported on the long-running workloads that share the claim
-            beside = coexisting(ctx, m, mounts)
-            if not any(id(x.template) in serving for x in beside):
-                continue
-            counts = [x.template.replicas for x in beside]
-            pods = None if any(c is None for c in counts) else sum(c or 0 for c in counts)
-            nodes = {pinned_node(x.template) for x in beside}
-            one_node = len(nodes) == 1 and None not in nodes
-            users = sorted({f"{x.template.obj.kind} {x.template.obj.name}" for x in beside})
-            path = (*t.spec_path, "volumes", m.volume_index, "persistentVolumeClaim", "claimName")
-            if pods is not None and pods < 2:
-                w = t.workload
-                if pods == 1 and surges(w) and (once_pod or not one_node) and id(t) in serving:
-                    msg = (
-                        f"claim {claim} is {mode} and the RollingUpdate of {w.obj.name} starts its new pod first: "
-                        "on another node it hangs on Multi-Attach and the rollout deadlocks"
-                    )
-                    fix = make_fix(
-                        "unsafe",
-                        "use the Recreate strategy (the old pod releases the volume before the new one starts)",
-                        *recreate_edits(w),
-                    )
-                    yield ctx.finding("LLM006", t.obj, path, msg, fix=fix)
-                continue
-            if not once_pod and one_node:
-                continue  # every pod is pinned to the same node: ReadWriteOnce allows that
-            if t.replicas is not None and t.replicas >= 2 and required_anti_affinity(t):
-                why = f"required anti-affinity spreads its {t.replicas} pods over nodes"
-            elif len(users) > 1:
-                why = f"{', '.join(users)} may run on different nodes"
-            elif pods is None:
-                why = "its pods run on many nodes"
-            else:
-                why = f"its {pods} pods may land on different nodes"
-            msg = f"claim {claim} is {mode} but {why}: all pods but one hang on Multi-Attach"
-            if sc is not None:
-                msg += f" (class {sc} has no ReadWriteMany)"
-            yield ctx.finding("LLM006", t.obj, path, msg, fix=_rwx_fix(ctx, pvc, claim))
+            pvc = by_file.get(m.template.obj.target.source, first)
+            f = _shared_claim(ctx, serving, pvc, claim, m, mounts)
+            if f is not None:
+                yield f
+
+
+def _shared_claim(
+    ctx: Context, serving: set[int], pvc: K8sObject, claim: str, m: Mount, mounts: list[Mount]
+) -> Finding | None:
+    modes = {str(x) for x in as_list(dig(pvc.data, "spec", "accessModes"))}
+    if not modes & SINGLE_NODE_MODES or modes & SHARED_MODES:
+        return None
+    once_pod = "ReadWriteOncePod" in modes
+    mode = "ReadWriteOncePod" if once_pod else "ReadWriteOnce"
+    sc = _block_class(pvc)
+    if not once_pod and _node_local(pvc):
+        return None  # the volume's node affinity brings every pod to its node, where ReadWriteOnce is shared
+    t = m.template
+    if t.obj.kind in ("Job", "CronJob") or is_context(t.obj):
+        return None  # reported on the long-running workloads that share the claim
+    # variants of an object are alternatives (coexisting), and a pod that names the claim in two volumes is
+    # one pod
+    beside = _one_per_template(coexisting(ctx, m, mounts))
+    if not any(id(x.template) in serving for x in beside):
+        return None
+    counts = [x.template.replicas for x in beside]
+    pods = None if any(c is None for c in counts) else sum(c or 0 for c in counts)
+    nodes = {pinned_node(x.template) for x in beside}
+    one_node = len(nodes) == 1 and None not in nodes
+    users = sorted({f"{x.template.obj.kind} {x.template.obj.name}" for x in beside})
+    path = (*t.spec_path, "volumes", m.volume_index, "persistentVolumeClaim", "claimName")
+    if pods is not None and pods < 2:
+        w = t.workload
+        if pods == 1 and surges(w) and (once_pod or not one_node) and id(t) in serving:
+            msg = (
+                f"claim {claim} is {mode} and the RollingUpdate of {w.obj.name} starts its new pod first: "
+                "on another node it hangs on Multi-Attach and the rollout deadlocks"
+            )
+            fix = make_fix(
+                "unsafe",
+                "use the Recreate strategy (the old pod releases the volume before the new one starts)",
+                *recreate_edits(w),
+            )
+            return ctx.finding("LLM006", t.obj, path, msg, fix=fix)
+        return None
+    if not once_pod and one_node:
+        return None  # every pod is pinned to the same node: ReadWriteOnce allows that
+    if t.replicas is not None and t.replicas >= 2 and required_anti_affinity(t):
+        why = f"required anti-affinity spreads its {t.replicas} pods over nodes"
+    elif len(users) > 1:
+        why = f"{', '.join(users)} may run on different nodes"
+    elif pods is None:
+        why = "its pods run on many nodes"
+    else:
+        why = f"its {pods} pods may land on different nodes"
+    msg = f"claim {claim} is {mode} but {why}: all pods but one hang on Multi-Attach"
+    if sc is not None:
+        msg += f" (class {sc} has no ReadWriteMany)"
+    return ctx.finding("LLM006", t.obj, path, msg, fix=_rwx_fix(ctx, pvc, claim))
 
 
 HF_CACHE_ENV = ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "TRANSFORMERS_CACHE", "HF_HOME")
@@ -276,6 +301,30 @@ def cache_dir(s: Server) -> str:
     if s.framework is not None and s.framework.key in DEFAULT_CACHE:
         return DEFAULT_CACHE[s.framework.key]
     return "/root/.cache/huggingface"
+
+
+def _hf_cache_env(s: Server) -> str | None:
+    for name in HF_CACHE_ENV:
+        v = s.env.get(name)
+        if v is not None and v.value:
+            return v.value
+    return None
+
+
+def _unseen_runtime(s: Server) -> bool:
+    """A KServe predictor whose ServingRuntime is not in the scan (the graph marks it ``partial``)."""
+    c = s.container
+    return c.template.workload.kind == "InferenceService" and bool(getattr(c, "partial", False))
+
+
+def _any_persistent(s: Server) -> bool:
+    """Does the container mount any volume that outlives the pod (it may hold the cache)?"""
+    t = s.container.template
+    for _, m in s.container.mounts:
+        vol = t.volume(str(m.get("name")))
+        if vol is not None and any(k in vol[1] for k in PERSISTENT):
+            return True
+    return False
 
 
 def _norm(path: str) -> str:
@@ -365,11 +414,27 @@ def model_downloaded_every_start(ctx: Context) -> Iterator[Finding]:
             continue
         if t.workload.kind == "Pod" and t.spec.get("restartPolicy") == "Never":
             continue  # a one-shot pod (a test, a job-like run): it starts once, nothing restarts it
+        gb = download_gb(s)
+        where = f"{gb:.0f} GB" if gb else "the weights"
+        w = t.workload
+        mf = s.flag("model")
+        where_key = "storageUri" if "storageUri" in c.data else "image"
+        obj, path, span = flag_anchor(s, mf) if mf is not None else (c.obj, (*c.path, where_key), None)
+        if _unseen_runtime(s) and not _storage_initializer(s):
+            # KServe merges a runtime that is not in the scan: its cache dir, volumes and user are unknown
+            # (KServe's huggingface runtime caches in /tmp/huggingface, as uid 1000). The model id says the
+            # server downloads; where to, and so a fix, is not known.
+            if _storage_uri(s).startswith("pvc://") or _hf_cache_env(s) is not None or _any_persistent(s):
+                continue
+            msg = (
+                f"{display_name(s)} is downloaded again on every start, {where} (assumed: KServe's runtime, "
+                "not in the scan, caches in the container as its huggingface runtime does)"
+            )
+            yield ctx.finding("LLM012", obj, path, msg, container=c, fix=None, span=span)
+            continue
         cache = cache_dir(s)
         if on_persistent_volume(s, cache):
             continue
-        gb = download_gb(s)
-        where = f"{gb:.0f} GB" if gb else "the weights"
         vols = [
             v for v in (t.volume(str(m.get("name"))) for _, m in _cache_mounts(s, cache)) if v is not None
         ]
@@ -385,7 +450,6 @@ def model_downloaded_every_start(ctx: Context) -> Iterator[Finding]:
             f"{display_name(s)} is downloaded into {cache} ({on}, not persistent): every restart and new pod "
             f"downloads {where} again"
         )
-        w = t.workload
         fix = None
         if id(w) not in fixed_workloads:
             # KServe mounts its own volume at /mnt/models: a second mount there is refused; a pvc://
@@ -393,9 +457,6 @@ def model_downloaded_every_start(ctx: Context) -> Iterator[Finding]:
             fix = None if _storage_initializer(s) else _cache_fix(ctx, s, cache, gb)
             if fix is not None:
                 fixed_workloads.add(id(w))
-        mf = s.flag("model")
-        where_key = "storageUri" if "storageUri" in c.data else "image"
-        obj, path, span = flag_anchor(s, mf) if mf is not None else (c.obj, (*c.path, where_key), None)
         yield ctx.finding("LLM012", obj, path, msg, container=c, fix=fix, span=span)
 
 
@@ -433,6 +494,7 @@ def _cache_fix(ctx: Context, s: Server, cache: str, gb: float | None) -> Fix | N
                     "unsafe",
                     f"mount the pod's claim {claim} (volume {name}) at {cache}",
                     AppendItem(tgt, (*c.path, "volumeMounts"), {"name": name, "mountPath": cache}),
+                    *_pin_cache(s, cache),
                 )
     size = _size(gb)
     if size is None:
@@ -446,11 +508,16 @@ def _cache_fix(ctx: Context, s: Server, cache: str, gb: float | None) -> Fix | N
             "metadata": {"name": name},
             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}},
         }
+        owner = _fs_group_edits(s)
+        if owner is None:
+            return None  # the user is unknown, or an fsGroup would re-own the pod's other volumes
         return make_fix(
             "unsafe",
             f"add a volumeClaimTemplate {name} ({size}) mounted at {cache}",
             AppendItem(tgt, ("spec", "volumeClaimTemplates"), claim_t),
             AppendItem(tgt, (*c.path, "volumeMounts"), {"name": name, "mountPath": cache}),
+            *owner,
+            *_pin_cache(s, cache),
         )
     spec: dict[str, Any] = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}
     mode = "ReadWriteOnce"
@@ -469,8 +536,15 @@ def _cache_fix(ctx: Context, s: Server, cache: str, gb: float | None) -> Fix | N
                 spec.setdefault("resources", {}).setdefault("requests", {})["storage"] = size
             size = str(dig(spec, "resources", "requests", "storage"))
     claim_name = f"{w.obj.name}-model-cache"
-    existing = ctx.graph.get("PersistentVolumeClaim", w.obj.namespace, claim_name)
+    existing = _existing_claim(ctx, w.obj, claim_name)
     edits: list[Edit] = []
+    if existing is None:
+        # a new volume is root-owned: a server that runs as another user needs the pod's fsGroup to write it
+        owner = _fs_group_edits(s, str(at_cache[0][1].get("name")) if at_cache else None)
+        if owner is None:
+            return None
+        edits.extend(owner)
+    edits.extend(_pin_cache(s, cache))
     if existing is None:
         edits.append(AddDocument(tgt, new_object("v1", "PersistentVolumeClaim", claim_name, w.obj, spec)))
     ref = {"persistentVolumeClaim": {"claimName": claim_name}}
@@ -489,6 +563,64 @@ def _cache_fix(ctx: Context, s: Server, cache: str, gb: float | None) -> Fix | N
         what = f"mount PersistentVolumeClaim {claim_name} at {cache}"
     made = f" ({mode}, {size})" if existing is None else " (it exists)"
     return make_fix("unsafe", what + made, *edits)
+
+
+def _existing_claim(ctx: Context, owner: K8sObject, name: str) -> K8sObject | None:
+    """The claim ``name`` the owner's pods would get: one in another file that holds a variant of the owner
+    (an alternative of this workload, with its own claim) is not this one's."""
+    first = ctx.graph.get("PersistentVolumeClaim", owner.namespace, name)
+    if first is None:
+        return None
+    claims = [first, *variants(ctx.graph, first)]
+    own = [p for p in claims if p.target.source == owner.target.source]
+    if own:
+        return own[0]
+    alternative_files = {v.target.source for v in variants(ctx.graph, owner)}
+    return next((p for p in claims if p.target.source not in alternative_files), None)
+
+
+def _fs_group_edits(s: Server, replaced: str | None = None) -> list[Edit] | None:
+    """Edits that let the server's user write a new volume: none for root or a pod with an ``fsGroup``;
+    ``fsGroup`` = the pod's ``runAsGroup``, else the user's uid. None (no fix) when the user is unknown, or
+    when the pod mounts other lasting volumes (a shared NFS/Lustre claim): a pod-wide ``fsGroup`` would
+    change their ownership too. ``replaced``: the volume the fix turns into the claim."""
+    t = s.container.template
+    sc = t.spec.get("securityContext")
+    pod_sc = as_map(sc)
+    if "fsGroup" in pod_sc:
+        return []
+    uid = run_as_user(s)
+    if uid is None:
+        return None
+    if uid == 0:
+        return []
+    if any(str(v.get("name")) != replaced and any(k in v for k in PERSISTENT) for _, v in t.volumes):
+        return None
+    gid = as_int(pod_sc.get("runAsGroup"))
+    group = gid if gid is not None else uid
+    tgt = s.container.obj.target
+    if isinstance(sc, dict):
+        return [SetValue(tgt, (*t.spec_path, "securityContext", "fsGroup"), group)]
+    if sc is not None:
+        return None
+    return [SetValue(tgt, (*t.spec_path, "securityContext"), {"fsGroup": group})]
+
+
+def _pin_cache(s: Server, cache: str) -> list[Edit]:
+    """A TGI container whose cache is the image's (stock /data, the cloud images' /tmp) gets it named in
+    ``HUGGINGFACE_HUB_CACHE`` (what the image already sets, so TGI is unchanged): a server that replaces the
+    image (LLM007's migration to vLLM, in this run or later; huggingface_hub reads the variable) keeps
+    caching on the new claim instead of in the container's filesystem."""
+    if s.framework is None or s.framework.key != "tgi" or s.value("download_dir"):
+        return []
+    if any(s.env.get(n) is not None for n in HF_CACHE_ENV):
+        return []
+    item = {"name": "HUGGINGFACE_HUB_CACHE", "value": cache}
+    c = s.container
+    path = (*c.path, "env")
+    if isinstance(c.data.get("env"), list):
+        return [AppendItem(c.obj.target, path, item)]
+    return [SetValue(c.obj.target, path, [item])]
 
 
 def _quantity_gi(value: Any) -> float:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from llmlint.checks import Context, make_fix
 from llmlint.checks.common import display_name
+from llmlint.checks.storage import cache_dir
 from llmlint.graph.objects import as_int, as_list, as_map
 from llmlint.graph.selectors import map_matches
 from llmlint.model import AppendItem, Edit, Fix, Path, SetValue
@@ -101,6 +102,15 @@ _SERVED = re.compile(
     r"minicpm|smollm|hermes|openchat|neural-chat|wizard|tulu|mamba|codegen|dolly|redpajama|persimmon|xverse|"
     r"orion|llava|pixtral|paligemma|kimi"
 )
+# Mixtures of experts. vLLM's in-flight bitsandbytes quantisation does not load Mixtral (vllm#17199, open; the
+# MoE support of vllm#20061, v0.10, lists Qwen-MoE and Phi-3.5-MoE and not Mixtral; gpt-oss: vllm#25653):
+# until a release is known to load one, a bitsandbytes TGI serving any of them is not migrated.
+_MOE = re.compile(
+    r"(?i)mixtral|\d+x\d+(?:\.\d+)?b|moe|dbrx|deepseek-(?:v2|v3|r1|coder-v2)|gpt-oss|arctic|jamba|grok|"
+    r"llama-4|-a\d+(?:\.\d+)?b(?:[^a-z0-9]|$)|kimi-k2|glm-4\.5"
+)
+# The mixtures of experts vllm#20061 (v0.10) made load with in-flight bitsandbytes.
+_BNB_MOE = re.compile(r"(?i)qwen[\d.]*-(?:\d+b-)?(?:moe|\d+b-a\d+b)|phi-3\.5-moe")
 _TRUE = frozenset({"true", "1", "yes", "on"})
 
 
@@ -200,6 +210,12 @@ def _map_value(p: _Plan, flag: str, value_text: str, value: str | None, env: Env
         raise NoFix(f"vLLM has no {flag.lstrip('-')} {value}")
     new = table[key]
     assert new is not None
+    model = p.s.model() or ""
+    if new == "bitsandbytes" and _MOE.search(model) and not _BNB_MOE.search(model):
+        raise NoFix(
+            "vLLM does not quantise this mixture of experts with bitsandbytes in flight (vllm#17199: Mixtral "
+            "and most MoE models fail to load); use a GPTQ or AWQ checkpoint"
+        )
     if new == value:
         return value_text
     if value_text == value:
@@ -343,15 +359,35 @@ def _defaults(p: _Plan) -> None:
     off = sharded is not None and (sharded.value or "").lower() == "false"
     if "--tensor-parallel-size" not in p.given and s.gpus > 1 and not off:
         p.added.append(f"--tensor-parallel-size={s.gpus}")
-    cache_vars = {"HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"}
-    mounted = any(str(m.get("mountPath", "")).rstrip("/") == "/data" for _, m in s.container.mounts)
-    if mounted and "--download-dir" not in p.given and not cache_vars & set(s.env):
-        item = {"name": "HF_HOME", "value": "/data"}  # the TGI image's cache, where the volume is
-        path = (*p.c_path, "env")
-        tgt = s.obj.target
-        p.env_edits.append(
-            AppendItem(tgt, path, item) if "env" in s.container.data else SetValue(tgt, path, [item])
-        )
+    _keep_cache(p)
+
+
+# The hub cache variables huggingface_hub (and so vLLM) reads; an explicit one in the pod is kept as it is.
+_CACHE_VARS = frozenset({"HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"})
+
+
+def _keep_cache(p: _Plan) -> None:
+    """vLLM caches where TGI did when a volume backs that place. TGI's cache is the image's (stock: /data;
+    Google's and AWS's deep-learning containers: /tmp) unless the pod names one; the vLLM image has no such
+    default (/root/.cache/huggingface), so without this the download lands in the container's filesystem.
+    ``HF_HUB_CACHE`` names the hub cache itself, the layout TGI wrote: what is on the volume is reused."""
+    s = p.s
+    if "--download-dir" in p.given or _CACHE_VARS & set(s.env):
+        return  # --huggingface-hub-cache became --download-dir; an explicit variable is honoured by vLLM
+    cache = cache_dir(s).rstrip("/") or "/"
+    backed = any(
+        cache == (mp := str(m.get("mountPath", "")).rstrip("/") or "/")
+        or cache.startswith(mp.rstrip("/") + "/")
+        for _, m in s.container.mounts
+    )
+    if not backed:
+        return  # TGI cached in the container's filesystem too: vLLM's default is no worse
+    item = {"name": "HF_HUB_CACHE", "value": cache}
+    path = (*p.c_path, "env")
+    tgt = s.obj.target
+    p.env_edits.append(
+        AppendItem(tgt, path, item) if "env" in s.container.data else SetValue(tgt, path, [item])
+    )
 
 
 def _probes(p: _Plan) -> None:

@@ -428,9 +428,12 @@ def fix_loop(
     current = result
     attempts = 0
 
+    noted: dict[tuple[object, ...], int] = {}  # fix key → its line in outcome.skipped
+
     def note(key: tuple[object, ...], text: str) -> None:
         if key not in reported:
             reported.add(key)
+            noted[key] = len(outcome.skipped)
             outcome.skipped.append(text)
 
     def candidates(cur: ScanResult) -> list[Finding]:
@@ -520,6 +523,7 @@ def fix_loop(
             )
     outcome.result = current
     outcome.applied = [f for r in rounds for f in r]
+    _one_line_per_finding(outcome, noted)
     final, derived = current.sources(), _derived(current)
     outcome.fixed = {  # a rendered template changes with its values: it is no file to write or diff
         n: final[n].text
@@ -527,6 +531,38 @@ def fix_loop(
         if n in final and n not in derived and final[n].text != original[n].text
     }
     return outcome
+
+
+_NOT_APPLIED = " fix not applied: "
+
+
+def _one_line_per_finding(outcome: FixOutcome, noted: dict[tuple[object, ...], int]) -> None:
+    """One report line per finding: when a fix for a finding landed and a later fix for the same finding
+    (a follow-up, in a later round) was not applied, the line says what landed, then why the follow-up did
+    not; several notes about one finding are joined on its first line."""
+    landed: dict[tuple[object, ...], Finding] = {}
+    for f in outcome.applied:
+        landed.setdefault(tuple(_ident(f)), f)
+    first: dict[tuple[object, ...], int] = {}
+    drop: set[int] = set()
+    for key, i in sorted(noted.items(), key=lambda kv: kv[1]):
+        ident = key[:-1]
+        text = outcome.skipped[i]
+        why = text.split(_NOT_APPLIED, 1)[1] if _NOT_APPLIED in text else text
+        done = landed.get(ident)
+        if ident in first:
+            j = first[ident]
+            if why not in outcome.skipped[j]:
+                outcome.skipped[j] += f"; {why}"
+            drop.add(i)
+            continue
+        first[ident] = i
+        if done is not None and done.fix is not None and key != _fix_key(done):
+            outcome.skipped[i] = (
+                f"{done.file}:{done.line}: {done.rule} fixed ({done.fix.description}); "
+                f"a follow-up{_NOT_APPLIED}{why}"
+            )
+    outcome.skipped[:] = [t for i, t in enumerate(outcome.skipped) if i not in drop]
 
 
 def combined_diff(outcome: FixOutcome) -> str:
