@@ -226,11 +226,10 @@ def read_context(
     docs = [d.data for ld in loaded for d in ld.documents if isinstance(d.data, dict)]
     if not any(str(d.get("kind")) in WORKLOAD_KINDS or d.get("kind") == "List" for d in docs):
         return []  # nothing named that a fact of another file could change
-    needles = _needles(docs)
+    needles = Needles(_needles(docs))
     if not needles:
         return []
     roots = sorted({context_root(p) for p in given})
-    byte_needles = _byte_needles(needles)
     index = FileIndex("context", "\0".join(roots), _context_stamp())
     out: list[Loaded] = []
     # discover() yields each file once; a named file (or a link to one) must not come back as context
@@ -252,7 +251,7 @@ def read_context(
                 index.put(item.path, key, value)
             if value == 0:
                 continue
-        if isinstance(value, tuple) and byte_needles is not None and not _names_any(raw, value, byte_needles):
+        if isinstance(value, tuple) and not needles.in_ranges(raw, value):
             continue  # no context document of this file names any of the needles
         src = decode(item.name, raw, item.path)
         if isinstance(src, InputError):
@@ -344,28 +343,49 @@ def _context_value(name: str, raw: bytes) -> int | tuple[int, ...]:
     return tuple(ranges)
 
 
-def _names_any(raw: bytes, ranges: tuple[int, ...], needles: tuple[bytes, ...]) -> bool:
-    """Does one of the ranges of ``raw`` hold a needle? (Yes for ranges that are not pairs of ints: an
-    index entry spoilt on disk only means the file is read.)"""
-    try:
-        return any(
-            raw.find(b, ranges[i], ranges[i + 1]) != -1 for i in range(0, len(ranges), 2) for b in needles
-        )
-    except (TypeError, IndexError, ValueError, OverflowError):
-        return True
+_WORD_S = re.compile(r"[A-Za-z0-9_.\-]+")
+_WORD_B = re.compile(rb"[A-Za-z0-9_.\-]+")
 
 
-def _byte_needles(needles: set[str]) -> tuple[bytes, ...] | None:
-    """The needles as UTF-8, for ASCII files' bytes; ``None`` when some cannot be matched on bytes."""
-    out = []
-    for n in needles:
-        if "\r" in n or "\n" in n or "\ufeff" in n:
-            return None
+class Needles:
+    """What a context document must name to bear on the named objects, matched in time linear in the text
+    (not text × needles: a pre-commit run may name a file of thousands of workloads). A needle made of the
+    characters of label values and object names is looked up among the text's words; any other is
+    searched for as a substring."""
+
+    def __init__(self, needles: set[str]) -> None:
+        self.words = frozenset(n for n in needles if _WORD_S.fullmatch(n))
+        self.odd = tuple(n for n in needles if n not in self.words)
+        self.bwords = frozenset(w.encode("ascii") for w in self.words)
+        self.bodd: tuple[bytes, ...] | None = None
+        if not any(c in n for n in self.odd for c in "\r\n\ufeff"):
+            self.bodd = tuple(n.encode("utf-8") for n in self.odd)
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.odd)
+
+    def in_text(self, text: str) -> bool:
+        if any(n in text for n in self.odd):
+            return True
+        words = self.words
+        return any(m.group() in words for m in _WORD_S.finditer(text))
+
+    def in_ranges(self, raw: bytes, ranges: tuple[int, ...]) -> bool:
+        """Does one of the ranges of ``raw`` (pairs of offsets) hold a needle? Yes when the needles cannot
+        be matched on bytes, or for ranges that are not pairs of ints (an index entry spoilt on disk only
+        means the file is read)."""
+        if self.bodd is None:
+            return True
         try:
-            out.append(n.encode("utf-8"))
-        except UnicodeEncodeError:
-            return None
-    return tuple(out)
+            for i in range(0, len(ranges), 2):
+                start, end = ranges[i], ranges[i + 1]
+                if any(raw.find(b, start, end) != -1 for b in self.bodd):
+                    return True
+                if any(m.group() in self.bwords for m in _WORD_B.finditer(raw, start, end)):
+                    return True
+        except (TypeError, IndexError, ValueError, OverflowError):
+            return True
+        return False
 
 
 _NAMES = frozenset({"labels", "matchLabels"})
@@ -398,20 +418,20 @@ def _needles(docs: list[Any]) -> set[str]:
     return out
 
 
-def _context_documents(src: SourceText, needles: set[str]) -> ContextLoaded | None:
+def _context_documents(src: SourceText, needles: Needles) -> ContextLoaded | None:
     """A context file's documents of the context kinds that name one of ``needles``, told by their
     ``kind:`` line without parsing: ServingRuntimes are parsed now (an InferenceService's runtime), the
     rest is deferred as the prefilter defers them."""
     if src.is_json:
         ld = load(src)
-        keep = [d for d in ld.documents if _context_kind(d) and any(n in d.text for n in needles)]
+        keep = [d for d in ld.documents if _context_kind(d) and needles.in_text(d.text)]
         return ContextLoaded(src, keep, []) if keep else None
     keep, deferred = [], []
     for d in iter_documents(src):
         if not d.kind_certain or d.kind_hint not in CONTEXT_KINDS:
             continue
         text = d.text
-        if d.kind_hint != "NetworkPolicy" and not any(n in text for n in needles):
+        if d.kind_hint != "NetworkPolicy" and not needles.in_text(text):
             continue  # (a policy may select every pod: ``podSelector: {}``)
         if d.kind_hint in SERVING_RUNTIMES:
             if parse_document(d) is None and isinstance(d.data, dict) and not type_errors(d):

@@ -64,7 +64,25 @@ class Context:
         return [s for s in self.servers if s.framework is not None]
 
     def servers_of(self, template: PodTemplate) -> list[Server]:
-        return [s for s in self.servers if s.container.template is template]
+        return self._by_template.get(id(template), [])
+
+    def servers_of_workload(self, workload: Any) -> list[Server]:
+        """The servers of one workload's pod templates (an index: checks ask once per workload)."""
+        return self._by_workload.get(id(workload), [])
+
+    @cached_property
+    def _by_template(self) -> dict[int, list[Server]]:
+        out: dict[int, list[Server]] = {}
+        for s in self.servers:
+            out.setdefault(id(s.container.template), []).append(s)
+        return out
+
+    @cached_property
+    def _by_workload(self) -> dict[int, list[Server]]:
+        out: dict[int, list[Server]] = {}
+        for s in self.servers:
+            out.setdefault(id(s.container.template.workload), []).append(s)
+        return out
 
     def _configmap_finder(self, obj: K8sObject) -> Callable[[str], K8sObject | None]:
         ns = obj.namespace

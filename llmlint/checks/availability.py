@@ -76,7 +76,7 @@ LWS_NAME_LABEL = "leaderworkerset.sigs.k8s.io/name"
 
 def server_of(ctx: Context, w: Workload) -> Server | None:
     """The workload's inference server (its first), else its first GPU container."""
-    found = [s for s in ctx.servers if s.container.template.workload is w]
+    found = ctx.servers_of_workload(w)
     return next((s for s in found if s.framework is not None), found[0] if found else None)
 
 

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import difflib
 import re
+from typing import Protocol
 
 _HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
 CONTEXT = 3
+
+
+class TextLike(Protocol):
+    """What :func:`unified` reads of the edited text when it is given the changed region: its length
+    and slices (an edited window over the original, not a copy of a large file)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, key: slice, /) -> str: ...
 
 
 def _lines(name: str, a: list[str], b: list[str], offset: int) -> list[str]:
@@ -26,13 +36,14 @@ def _lines(name: str, a: list[str], b: list[str], offset: int) -> list[str]:
     return out
 
 
-def unified(name: str, before: str, after: str, changed: tuple[int, int] | None = None) -> str:
+def unified(name: str, before: str, after: str | TextLike, changed: tuple[int, int] | None = None) -> str:
     """The diff of ``before`` → ``after``. With ``changed`` (the offsets in ``before`` that a fix
     touched; everything outside is equal) only that region and its context are compared, so a fix in a
     file of thousands of documents costs the size of the fix, not of the file."""
     if before == after:
         return ""
     if changed is None:
+        assert isinstance(after, str)
         return "".join(_lines(name, before.splitlines(keepends=True), after.splitlines(keepends=True), 0))
     lo, hi = changed
     start = before.rfind("\n", 0, lo) + 1

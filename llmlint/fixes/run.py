@@ -15,7 +15,7 @@ object) but its diff; a fix without edits (a Helm template's diff) is shown, nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from llmlint.engine import ScanResult, Settings, analyse
 from llmlint.fixes.diff import unified
@@ -62,6 +62,48 @@ def _fixed(
     return new, changed
 
 
+def _fix_diff(src: SourceText, docs: dict[int, Document], fix: Fix, known: Known | None) -> str:
+    """The verified diff of one fix in one file. Only the window of the documents the fix touches is
+    spliced and read back (a file of thousands of documents with a fix in each must not be rebuilt per
+    fix); JSON files and fixes whose splices leave that window are done whole."""
+    parts = splices(src, docs, fix)
+    mine = {e.target.doc_index for e in fix.edits if e.target.source == src.name}
+    if src.is_json or not parts or not mine or any(i not in docs for i in mine):
+        text, changed = _fixed(src, docs, fix, known=known)
+        return unified(src.name, src.text, text, changed)
+    w0 = min(docs[i].start for i in mine)
+    w1 = max(docs[i].end for i in mine)
+    if any(p.start < w0 or p.end > w1 for p in parts):
+        text, changed = _fixed(src, docs, fix, known=known)
+        return unified(src.name, src.text, text, changed)
+    local = [replace(p, start=p.start - w0, end=p.end - w0) for p in parts]
+    window = splice_text(src.text[w0:w1], local)
+    verify(src, docs, window, fix.edits, local, False, known, base=w0)
+    changed = (min(p.start for p in parts), max(p.end for p in parts))
+    return unified(src.name, src.text, _Windowed(src.text, w0, w1, window), changed)
+
+
+class _Windowed:
+    """The edited file as :func:`unified` reads it (its length and slices) without building it: the
+    original outside ``[w0, w1)``, the edited window inside."""
+
+    def __init__(self, text: str, w0: int, w1: int, window: str) -> None:
+        self.text, self.w0, self.w1, self.window = text, w0, w1, window
+        self.delta = len(window) - (w1 - w0)
+
+    def __len__(self) -> int:
+        return len(self.text) + self.delta
+
+    def __getitem__(self, key: slice) -> str:
+        start, stop, _ = key.indices(len(self))
+        head = self.text[start : min(stop, self.w0)] if start < self.w0 else ""
+        mid_lo, mid_hi = max(start, self.w0) - self.w0, min(stop, self.w0 + len(self.window)) - self.w0
+        mid = self.window[mid_lo:mid_hi] if mid_hi > mid_lo else ""
+        tail_lo = max(start, self.w0 + len(self.window)) - self.delta
+        tail = self.text[tail_lo : stop - self.delta] if stop - self.delta > tail_lo else ""
+        return head + mid + tail
+
+
 def annotate(result: ScanResult) -> None:
     """Give every fix its unified diff (file inputs) and its RFC 6902 JSON Patch.
 
@@ -100,8 +142,7 @@ def annotate(result: ScanResult) -> None:
                 src = sources.get(name)
                 if src is None or name == "cluster":
                     continue
-                text, changed = _fixed(src, docs[name], fix, known=known)
-                diffs.append(unified(name, src.text, text, changed))
+                diffs.append(_fix_diff(src, docs[name], fix, known))
         except EditError as exc:
             diffs, failed = [], str(exc)
         except RecursionError:

@@ -577,6 +577,7 @@ def verify(
     parts: list[Splice],
     second_reader: bool = False,
     known: Known | None = None,
+    base: int = 0,
 ) -> None:
     """Parse the edited documents again, compare them with the edits applied to the data, and check
     them as the API server would (:mod:`llmlint.fixes.validate`).
@@ -587,9 +588,13 @@ def verify(
     same to YAML 1.1 readers (kubectl, PyYAML) and YAML 1.2 readers (Helm, Argo CD) — ``on`` is a
     boolean to one and a string to the other. A fix whose result the API server would refuse (or warn
     about) where the original was fine, or that creates an object the file, the context or another file
-    already has, is rejected with the reason."""
+    already has, is rejected with the reason.
+
+    ``new_text`` may be a window of the edited file that starts at offset ``base`` of the original (the
+    splices then count from ``base`` too), so that one fix among thousands in a file costs its documents.
+    """
     try:
-        _verify(src, docs, new_text, edits, parts, second_reader, known)
+        _verify(src, docs, new_text, edits, parts, second_reader, known, base)
     except RecursionError:
         raise EditError(TOO_DEEP) from None
 
@@ -648,6 +653,7 @@ def _verify(
     parts: list[Splice],
     second_reader: bool,
     known: Known | None,
+    base: int = 0,
 ) -> None:
     mine = [e for e in edits if e.target.source == src.name]
     touched = {e.target.doc_index for e in mine if not isinstance(e, AddDocument)}
@@ -694,9 +700,10 @@ def _verify(
 
     for i, want in expected.items():
         doc = docs[i]
-        a = shifted(doc.start, own_inserts=True)
-        b = shifted(doc.end, own_inserts=True) - sum(
-            delta(s) for s in parts if s.start == s.end == doc.end and s.depth == -1
+        start, end = doc.start - base, doc.end - base
+        a = shifted(start, own_inserts=True)
+        b = shifted(end, own_inserts=True) - sum(
+            delta(s) for s in parts if s.start == s.end == end and s.depth == -1
         )
         if _load(new_text[a:b], "edited document") != want:
             raise EditError("the edited document does not read back as intended")
