@@ -348,6 +348,12 @@ def test_recreate_only_when_the_count_is_known_to_be_one(
     assert findings(p, "LLM019") == []
 
 
+def test_autoscaler_that_allows_one_replica_keeps_it_at_one(tmp_path: Path) -> None:
+    text = GPU_DEPLOYMENT.format(replicas="  replicas: 1\n") + HPA.replace("maxReplicas: 4", "maxReplicas: 1")
+    (f,) = findings(write(tmp_path, "d.yaml", text), "LLM019")
+    assert "Recreate" in f["fix"]["description"]
+
+
 def test_autoscaler_of_another_deployment_does_not_count(tmp_path: Path) -> None:
     text = GPU_DEPLOYMENT.format(replicas="") + KEDA.replace(
         "scaleTargetRef: {name: llm}", "scaleTargetRef: {name: other}"

@@ -277,11 +277,16 @@ _COMMENTED_REPLICAS = LazyRe(r"^[ \t]*#[ \t]*replicas[ \t]*:", re.MULTILINE)
 
 
 def autoscaled(ctx: Context, w: Workload) -> bool:
-    """Does an autoscaler of the scan target the workload (its replica count is then the autoscaler's)?"""
+    """Does an autoscaler of the scan target the workload (its replica count is then the autoscaler's)?
+    One that allows at most one replica (``maxReplicas: 1``) leaves it at one."""
     for kind in AUTOSCALER_KINDS:
         for a in ctx.graph.of_kind(kind, w.obj.namespace):
-            ref = as_map(dig(a.data, "spec", "scaleTargetRef"))
-            if ref.get("name") == w.obj.name and ref.get("kind", "Deployment") == w.kind:
+            spec = as_map(a.data.get("spec"))
+            ref = as_map(spec.get("scaleTargetRef"))
+            if ref.get("name") != w.obj.name or ref.get("kind", "Deployment") != w.kind:
+                continue
+            most = as_int(spec.get("maxReplicas", spec.get("maxReplicaCount")))  # KEDA: maxReplicaCount
+            if most != 1:
                 return True
     return False
 
