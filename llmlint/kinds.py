@@ -51,7 +51,14 @@ POD_SPECS: dict[str, tuple[Path, ...]] = {
 # Objects that matter only beside an inference workload of their namespace (claims, budgets, autoscalers,
 # policies): read once such a workload is found.
 BESIDE_KINDS = frozenset(
-    {"PersistentVolumeClaim", "PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy"}
+    {
+        "PersistentVolumeClaim",
+        "PodDisruptionBudget",
+        "HorizontalPodAutoscaler",
+        "ScaledObject",  # KEDA
+        "PodAutoscaler",  # AIBrix (autoscaling.aibrix.ai), Knative (KServe serverless)
+        "NetworkPolicy",
+    }
 )
 
 # Kinds the prefilter always parses: lists (any kind inside) and the operator workloads (few, and their

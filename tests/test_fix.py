@@ -120,7 +120,7 @@ def test_fix_keeps_crlf_bom_mode_and_flow_style(tmp_path: Path) -> None:
         "      - name: v\n"
         "        image: 'vllm/vllm-openai:v0.10.1'\n"
         "        args: [\"--model=meta-llama/Llama-3.1-8B-Instruct\", '--gpu-memory-utilization=0.97']\n"
-        "        readinessProbe:\n"
+        "        livenessProbe:\n"  # kills the loading server: the startupProbe fix is safe
         "          httpGet: {path: /health, port: 8000}\n"
     )
     p = tmp_path / "d.yaml"
@@ -213,7 +213,8 @@ def test_unwritable_file_is_an_error_and_others_are_fixed(tmp_path: Path) -> Non
         if os.access(ro, os.W_OK):  # running as root: permissions do not stop us; use a read-only bind
             (ro / "a.yaml").chmod(0o444)
             os.chmod(ro, 0o555)
-        code, _out, err = cli("scan", "--fix", ".", cwd=tmp_path)
+        # the seed's readiness-only startupProbe fix adds a restart deadline: unsafe
+        code, _out, err = cli("scan", "--fix", "--unsafe-fixes", "--select", "LLM001", ".", cwd=tmp_path)
     finally:
         ro.chmod(0o755)
     assert "startupProbe" in (tmp_path / "b.yaml").read_text()

@@ -17,8 +17,8 @@ from llmlint.cli import main
 from llmlint.engine import Settings, scan
 from llmlint.fixes.run import fix_loop, write_all
 
-# Four safe fixes: a string edited in a flow sequence (LLM003), a key block added (LLM001), a volume and a
-# mount appended (LLM004) and a document added (LLM005). Comments, flow style, quoting and a block
+# Four fixes: a string edited in a flow sequence (LLM003), a key block added (LLM001: unsafe, a readiness-only
+# container gets a restart deadline), a volume and a mount appended (LLM004) and a document added (LLM005). Comments, flow style, quoting and a block
 # scalar sit around them.
 MANIFEST = """\
 # a vLLM server
@@ -76,7 +76,7 @@ def run_fix(*paths: Path, cwd: Path, select: str = ",".join(FIXED_RULES)) -> tup
     old = os.getcwd()
     os.chdir(cwd)
     try:
-        args = ["scan", "--fix", "--format", "json", "--select", select, *map(str, paths)]
+        args = ["scan", "--fix", "--unsafe-fixes", "--format", "json", "--select", select, *map(str, paths)]
         r = CliRunner().invoke(main, args, catch_exceptions=False)
     finally:
         os.chdir(old)
@@ -293,6 +293,7 @@ spec:
       containers:
       - name: vllm
         image: vllm/vllm-openai:v0.6.0
+        args: [--model=meta-llama/Llama-3.1-8B-Instruct]
         resources: {limits: {nvidia.com/gpu: "1"}}
         readinessProbe: *probe
       tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]
@@ -304,7 +305,7 @@ spec:
     after = p.read_text()
     assert "fix not applied" not in err
     lines = after.splitlines()
-    assert lines[13] == "        readinessProbe: *probe" and lines[14] == "        startupProbe:"
+    assert lines[14] == "        readinessProbe: *probe" and lines[15] == "        startupProbe:"
     assert changed_lines(text, after) == []
     assert yaml.safe_load(after)["spec"]["template"]["spec"]["containers"][0]["startupProbe"]["httpGet"]
 

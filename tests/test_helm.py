@@ -148,7 +148,11 @@ def test_fix_edits_the_users_values_file_before_the_charts(tmp_path: Path) -> No
 
 
 def test_diff_patches_values_and_template_and_git_applies_it(tmp_path: Path) -> None:
-    _chart(tmp_path, "vllm")
+    chart = _chart(tmp_path, "vllm")
+    # a liveness probe that kills the loading server: the new startupProbe is a safe fix (readiness-only,
+    # it would add a restart deadline: unsafe, and only safe template diffs are printed)
+    template = chart / "templates" / "deployment.yaml"
+    template.write_text(template.read_text().replace("readinessProbe:", "livenessProbe:"))
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     code, out, _ = cli("scan", "vllm", "--select", "LLM001,LLM003", "--diff", cwd=tmp_path)
     assert code == 1
@@ -169,7 +173,8 @@ def test_fix_never_writes_a_template_it_only_offers_as_a_diff(tmp_path: Path) ->
     before = _tree(chart)
     _, report = scan_json("vllm", "--select", "LLM001", cwd=tmp_path)
     assert "apply the diff" in _one(report, "LLM001")["fix"]["description"]
-    code, out, err = cli("scan", "vllm", "--select", "LLM001", "--fix", cwd=tmp_path)
+    # readiness-only: the startupProbe fix is unsafe
+    code, out, err = cli("scan", "vllm", "--select", "LLM001", "--fix", "--unsafe-fixes", cwd=tmp_path)
     assert code == 1 and "fixed" not in out and "fixable with --fix" not in out
     assert (
         "vllm/templates/deployment.yaml:27: LLM001 fix not applied: it changes a Helm template, which "

@@ -250,7 +250,7 @@ def test_only_the_server_is_named_when_its_fix_is_what_matters(tmp_path: Path) -
         "pods of model.gguf are Burstable (memory request 4Gi < limit 8Gi in 'llama-server')" in f["message"]
     )
     assert f["line"] == line_of(text, "requests: {cpu")
-    cli("scan", "--fix", "--select", "LLM026", str(p))
+    cli("scan", "--fix", "--unsafe-fixes", "--select", "LLM026", str(p))
     doc = yaml.safe_load(p.read_text())
     kubernetes_validate.validate(doc, "1.33", strict=True)
     assert doc["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["memory"] == "8Gi"
@@ -497,7 +497,7 @@ def test_positioned_example(tmp_path: Path, rule: str, index: int, ex: dict[str,
     (f,) = findings(p, rule)
     assert (f["line"], f["column"]) == (ex["line"], ex["column"]), index
     assert "fetch-gguf" not in f["message"]
-    cli("scan", "--fix", "--select", rule, str(p))
+    cli("scan", "--fix", "--unsafe-fixes", "--select", rule, str(p))  # LLM026's fix is unsafe
     assert p.read_text() == ex.get("fixed", ex["manifest"])
     assert findings(p, rule) == []
 

@@ -98,8 +98,10 @@ def test_qos_fix_raises_memory_requests_only(tmp_path: Path) -> None:
     )
     p = write(tmp_path, "d.yaml", deployment("vllm", body))
     [f] = findings(tmp_path, "LLM026", "d.yaml")
-    assert f["fix"]["safety"] == "safe"
+    assert f["fix"]["safety"] == "unsafe"  # the pod needs its whole memory limit free on a node to schedule
     cli("scan", "--fix", "--select", "LLM026", "d.yaml", cwd=tmp_path)
+    assert 'memory: 8Gi}' in p.read_text()  # not without --unsafe-fixes
+    cli("scan", "--fix", "--unsafe-fixes", "--select", "LLM026", "d.yaml", cwd=tmp_path)
     assert 'requests: {cpu: "2", memory: 32Gi}' in p.read_text()  # cpu untouched
     assert findings(tmp_path, "LLM026", "d.yaml") == []
 

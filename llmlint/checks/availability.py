@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -269,6 +270,39 @@ def recreate_edits(w: Workload) -> list[Edit]:
     return edits
 
 
+# Objects that set a workload's replica count through ``spec.scaleTargetRef``: the HPA, KEDA's ScaledObject,
+# AIBrix's PodAutoscaler (``autoscaling.aibrix.ai``) and Knative's (KServe serverless) PodAutoscaler.
+AUTOSCALER_KINDS = ("HorizontalPodAutoscaler", "ScaledObject", "PodAutoscaler")
+_COMMENTED_REPLICAS = LazyRe(r"^[ \t]*#[ \t]*replicas[ \t]*:", re.MULTILINE)
+
+
+def autoscaled(ctx: Context, w: Workload) -> bool:
+    """Does an autoscaler of the scan target the workload (its replica count is then the autoscaler's)?
+    One that allows at most one replica (``maxReplicas: 1``) leaves it at one."""
+    for kind in AUTOSCALER_KINDS:
+        for a in ctx.graph.of_kind(kind, w.obj.namespace):
+            spec = as_map(a.data.get("spec"))
+            ref = as_map(spec.get("scaleTargetRef"))
+            if ref.get("name") != w.obj.name or ref.get("kind", "Deployment") != w.kind:
+                continue
+            most = as_int(spec.get("maxReplicas", spec.get("maxReplicaCount")))  # KEDA: maxReplicaCount
+            if most != 1:
+                return True
+    return False
+
+
+def one_replica(ctx: Context, w: Workload) -> bool:
+    """Is the replica count known to be 1: ``replicas: 1`` written, or no count at all (the API's default)
+    with no autoscaler targeting the workload and no ``# replicas:`` line the author commented out?"""
+    if w.replicas_path is None or autoscaled(ctx, w):
+        return False
+    raw = dig(w.obj.data, *w.replicas_path)
+    if raw is not None:
+        return as_int(raw) == 1
+    doc = w.obj.doc
+    return doc is None or _COMMENTED_REPLICAS.search(doc.text) is None
+
+
 @check("LLM019")
 def rollout_needs_spare_gpus(ctx: Context) -> Iterator[Finding]:
     for w in serving_workloads(ctx):
@@ -281,7 +315,8 @@ def rollout_needs_spare_gpus(ctx: Context) -> Iterator[Finding]:
         strategy = as_map(strategy_raw)
         if strategy.get("type", "RollingUpdate") != "RollingUpdate":
             continue
-        n = replicas_of(ctx, w) or 1
+        single = one_replica(ctx, w)
+        n = 1 if single else (replicas_of(ctx, w) or 1)  # unknown: at least one pod
         ru_raw = strategy.get("rollingUpdate")
         ru = as_map(ru_raw)
         raw = ru.get("maxSurge", "25%")
@@ -290,7 +325,7 @@ def rollout_needs_spare_gpus(ctx: Context) -> Iterator[Finding]:
             continue
         spare = surge * gpus_per_pod
         tgt = w.obj.target
-        if n >= 2:
+        if not single:
             # One edit per path that exists, so that the RFC 6902 rendering never adds a parent twice.
             edits: list[Edit]
             want = {"maxSurge": 0, "maxUnavailable": 1}
@@ -311,10 +346,12 @@ def rollout_needs_spare_gpus(ctx: Context) -> Iterator[Finding]:
                 "use the Recreate strategy (one replica: the old pod stops before the new one starts)",
                 *recreate_edits(w),
             )
+        # a percentage of a count that is not known: at least one pod
+        least = "at least " if not single and n < 2 and isinstance(raw, str) else ""
+        pods, gpus = f"{surge} extra pod{'s' if surge != 1 else ''}", f"{spare} spare GPU{'s' if spare != 1 else ''}"
         msg = (
-            f"RollingUpdate (maxSurge {raw}) of {workload_name(ctx, w)} starts {surge} extra pod"
-            f"{'s' if surge != 1 else ''} first: a rollout needs {spare} spare GPU{'s' if spare != 1 else ''} "
-            "or stays Pending"
+            f"RollingUpdate (maxSurge {raw}) of {workload_name(ctx, w)} starts {least}{pods} first: a rollout "
+            f"needs {least}{gpus} or stays Pending"
         )
         at = ("spec", "strategy", "rollingUpdate", "maxSurge") if "maxSurge" in ru else ("metadata", "name")
         yield ctx.finding("LLM019", w.obj, at, msg, fix=fix)

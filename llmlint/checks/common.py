@@ -168,6 +168,13 @@ def own_spec(t: PodTemplate) -> JsonMap:
     return data if isinstance(data, dict) else t.spec
 
 
+def probed(servers: list[Server]) -> list[Server]:
+    """Servers whose probes matter: not a container that only waits (a KServe runtime whose command is a
+    debug placeholder such as ``sleep infinity``, also as merged into an InferenceService), a download or
+    a benchmark client. No model loads there, so no probe of it kills or hides one."""
+    return [s for s in servers if s.activity == "serve"]
+
+
 def merged_first_last(servers: list[Server]) -> list[Server]:
     """Servers with KServe-merged predictors last: a fact written in a ServingRuntime is reported once,
     from the runtime's own container, before a predictor that merges it repeats it."""

@@ -56,7 +56,13 @@ def _gpu_memory_utilization_too_high(ctx: Context) -> Iterator[Finding]:
         suffix = ""
         if origin is not None:
             suffix = where(origin, s)
-            fix = make_fix("safe", f"set {f.name} to {new}{suffix}", edit_value(origin, f.value, new))
+            desc = f"set {f.name} to {new}{suffix}"
+            length = s.flag("max_len")
+            if length is not None:
+                # a context length sized to what fit at the old value may no longer fit the smaller KV cache
+                shown = f"{length.name} {length.value}" if length.value is not None else length.name
+                desc += f"; check that {shown} still fits the smaller KV cache, or the server may not start"
+            fix = make_fix("unsafe" if length is not None else "safe", desc, edit_value(origin, f.value, new))
         msg = (
             f"{f.name} {f.value}{suffix} for {display_name(s)} leaves {100 - v * 100:.0f}% of GPU memory for "
             f"CUDA, NCCL and activations: OOM under load (max {target:.2f})"

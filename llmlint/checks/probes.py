@@ -14,13 +14,15 @@ from llmlint.checks.common import (
     handler,
     merged_first_last,
     once,
+    other_accelerator,
     probe_budget,
+    probed,
     startup_cap,
     startup_estimate,
     threshold_for,
 )
 from llmlint.graph.objects import Container, as_int
-from llmlint.model import Finding, SetValue
+from llmlint.model import Finding, Fix, SetValue
 from llmlint.serving.server import Server
 
 
@@ -33,6 +35,51 @@ def _seconds(need: float, cap: int) -> str:
     return f"more than {cap}" if need > cap else f"about {need:.0f}"
 
 
+# Accelerators whose servers compile the model at start (on top of loading it): how long is not known here.
+_COMPILES = {
+    "google.com/tpu": "TPU (XLA compiles too)",
+    "aws.amazon.com/neuron": "Neuron (neuronx-cc compiles too)",
+    "aws.amazon.com/neuroncore": "Neuron (neuronx-cc compiles too)",
+}
+PERIOD = 10  # periodSeconds of a startupProbe a fix writes
+
+
+def _startup_fix(
+    c: Container,
+    source: str,
+    h: tuple[str, Any],
+    need: float,
+    cap: int,
+    live_budget: int,
+    ready_budget: int,
+    *,
+    readiness_only: bool,
+) -> Fix:
+    """A startupProbe on handler ``h`` that never allows less than the author's budgets or the load.
+
+    Readiness only: nothing restarted the container before, so the new probe adds a restart deadline where
+    there was none (unsafe), and allows at least twice the estimate, or the estimate and ten minutes.
+    Beside a liveness probe (which restarts a loading server already): 1.5 × the estimate (safe)."""
+    if readiness_only:
+        target = max(min(max(2 * need, need + 600.0), float(cap)), need, float(ready_budget))
+    else:
+        target = max(min(1.5 * need, float(cap)), need, float(live_budget), float(ready_budget))
+    n = threshold_for(target, 0, PERIOD)
+    new: dict[str, Any] = {h[0]: copy.deepcopy(h[1]), "periodSeconds": PERIOD, "failureThreshold": n}
+    timeout = as_int((c.probe(source) or {}).get("timeoutSeconds"))
+    if timeout is not None and timeout > 1:
+        new["timeoutSeconds"] = timeout
+    what = f"add a startupProbe on the {source}'s {h[0]} handler allowing {n * PERIOD} s ({PERIOD} × {n})"
+    edit = SetValue(c.obj.target, (*c.path, "startupProbe"), new)
+    if readiness_only:
+        return make_fix(
+            "unsafe",
+            f"{what}; it adds a restart deadline where there was none: a load slower than that is restarted",
+            edit,
+        )
+    return make_fix("safe", what, edit)
+
+
 @check("LLM001")
 def missing_startup_probe(ctx: Context) -> Iterator[Finding]:
     return once(_missing_startup_probe(ctx))
@@ -40,7 +87,7 @@ def missing_startup_probe(ctx: Context) -> Iterator[Finding]:
 
 def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
     cap = startup_cap(ctx)
-    for s in merged_first_last(ctx.servers):
+    for s in merged_first_last(probed(ctx.servers)):
         c = s.container
         if c.probe("startupProbe") is not None or _loads_lazily(s):
             continue
@@ -69,6 +116,8 @@ def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
             key = "readinessProbe"
             assert ready is not None
             _, delay, period, failures = probe_budget(ready)
+            if not known:  # no estimate to size a new restart deadline on
+                facts = "assumed: size unknown, so no fix"
             msg = (
                 f"{name} has a readinessProbe allowing {ready_budget} s ({delay} + {period} × {failures}) and no "
                 f"startupProbe, but loading takes {secs} s ({facts})"
@@ -79,22 +128,15 @@ def _missing_startup_probe(ctx: Context) -> Iterator[Finding]:
         if h is None:
             source, h = key, handler(probe)
         fix = None
+        accel = other_accelerator(s)
+        sized = live is not None or known  # readiness only, size unknown: the message says there is no fix
         if need > cap:
             msg += "; no fix until the model size is checked"
-        elif h is not None:
-            period = 10
-            # never shorter than what the author allowed already, nor than the load itself
-            target = max(need, live_budget, ready_budget)
-            n = threshold_for(target, 0, period)
-            new: dict[str, Any] = {h[0]: copy.deepcopy(h[1]), "periodSeconds": period, "failureThreshold": n}
-            timeout = as_int((c.probe(source) or {}).get("timeoutSeconds"))
-            if timeout is not None and timeout > 1:
-                new["timeoutSeconds"] = timeout
-            fix = make_fix(
-                "safe",
-                f"add a startupProbe on the {source}'s {h[0]} handler allowing {n * period} s ({period} × {n})",
-                SetValue(c.obj.target, (*c.path, "startupProbe"), new),
-            )
+        elif sized and accel is not None:
+            msg += f"; no fix on {_COMPILES.get(accel, accel)}"
+        elif sized and h is not None:
+            budgets = (live_budget, ready_budget)
+            fix = _startup_fix(c, source, h, need, cap, *budgets, readiness_only=live is None)
         obj, path = c.obj, (*c.path, key)  # the engine points it where KServe's merge took it from
         yield ctx.finding("LLM001", obj, path, msg, container=c, fix=fix)
 
@@ -106,7 +148,7 @@ def startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
 
 def _startup_budget_too_small(ctx: Context) -> Iterator[Finding]:
     cap = startup_cap(ctx)
-    for s in merged_first_last(ctx.inference_servers()):
+    for s in merged_first_last(probed(ctx.inference_servers())):
         c = s.container
         probe = c.probe("startupProbe")
         if probe is None or _loads_lazily(s):
@@ -156,7 +198,7 @@ def _probe_port(probe: dict[str, Any]) -> tuple[str, Any] | None:
 
 @check("LLM014")
 def probe_port_mismatch(ctx: Context) -> Iterator[Finding]:
-    for s in ctx.inference_servers():
+    for s in probed(ctx.inference_servers()):
         port = s.port()
         fw = s.framework
         if port is None or fw is None:
@@ -204,7 +246,7 @@ def probe_path_not_health_endpoint(ctx: Context) -> Iterator[Finding]:
 
 
 def _probe_path_not_health_endpoint(ctx: Context) -> Iterator[Finding]:
-    for s in merged_first_last(ctx.inference_servers()):
+    for s in merged_first_last(probed(ctx.inference_servers())):
         fw = s.framework
         if fw is None:
             continue

@@ -415,7 +415,7 @@ QOS_RESOURCES = ("cpu", "memory")
 
 def _memory_state(c: Container) -> tuple[str, Edit | None, Path] | None:
     """Why ``c``'s memory keeps its pod from the Guaranteed class (None when it does not): a short reason,
-    the safe edit that fixes it (the request raised to the limit) if there is one, and where it is written."""
+    the edit that fixes it (the request raised to the limit) if there is one, and where it is written."""
     req, lim = c.resource("requests", "memory"), c.resource("limits", "memory")
     if (req is not None and quantity(req) is None) or (lim is not None and quantity(lim) is None):
         return None  # a malformed quantity: the API's schema error, not a QoS question
@@ -502,5 +502,10 @@ def not_guaranteed_qos(ctx: Context) -> Iterator[Finding]:
         fix = None
         if len(edits) == len(states):
             names = _names([_label(c) for c, _ in states])
-            fix = make_fix("safe", f"set requests.memory = limits.memory in {names}", *edits)
+            fix = make_fix(
+                "unsafe",
+                f"set requests.memory = limits.memory in {names}; the pod then schedules only on a node with "
+                "that much memory free",
+                *edits,
+            )
         yield ctx.finding("LLM026", first[0].obj, first[1][2], msg, container=first[0], fix=fix)

@@ -47,6 +47,14 @@ def _what(token: str) -> str:
     return "a token placeholder" if is_placeholder(token) else "a Hugging Face token"
 
 
+def _after(token: str) -> str:
+    """What the user does once the fix is written: a real token was exposed and must be revoked; a
+    placeholder exposed nothing, but the real token must reach the Secret, never the manifest."""
+    if is_placeholder(token):
+        return "create that Secret outside the repository first, holding the real token, not the placeholder"
+    return "create that Secret outside the repository first, and revoke the exposed token"
+
+
 def _decoded(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
@@ -115,8 +123,8 @@ def _configmap_fix(ctx: Context, cm: K8sObject, key: str, raw: str, token: str) 
     who = f" and read it in {', '.join(repr(u) for u in users)} from" if users else "; reference"
     fix = make_fix(
         "unsafe",
-        f"remove {key} from ConfigMap {cm.name}{who} Secret {secret!r} (key {skey!r}) with secretKeyRef; create "
-        "that Secret outside the repository first, and revoke the exposed token",
+        f"remove {key} from ConfigMap {cm.name}{who} Secret {secret!r} (key {skey!r}) with secretKeyRef; "
+        + _after(token),
         *edits,
     )
     if not is_placeholder(token):
@@ -162,8 +170,7 @@ def _container_findings(ctx: Context, c: Container, skip_placeholders: bool) -> 
         secret, key = _hf_secret(ctx, c.obj.namespace)
         fix = make_fix(
             "unsafe",
-            f"read {name} from Secret {secret!r} (key {key!r}) with secretKeyRef; create that Secret outside the "
-            "repository first, and revoke the exposed token",
+            f"read {name} from Secret {secret!r} (key {key!r}) with secretKeyRef; " + _after(token),
             SetValue(
                 c.obj.target,
                 (*c.path, "env", i),
@@ -190,8 +197,9 @@ def _container_findings(ctx: Context, c: Container, skip_placeholders: bool) -> 
             m = HF_TOKEN.search(word)
             if m is None or (skip_placeholders and is_placeholder(m.group(0))):
                 continue
+            what = "replace it with" if is_placeholder(m.group(0)) else "revoke it and pass"
             msg = (
-                f"{container_label(c)!r} has {_what(m.group(0))} in its {section}: revoke it and pass $(HF_TOKEN) "
+                f"{container_label(c)!r} has {_what(m.group(0))} in its {section}: {what} $(HF_TOKEN) "
                 "from an env var with secretKeyRef"
             )
             yield ctx.finding("LLM013", c.obj, (*c.path, section, i), msg, container=c, span=m.span())

@@ -492,13 +492,15 @@ def analyse(container: Container, find_configmap: Callable[[str], K8sObject | No
     A container that runs no server (a benchmark client idling with ``sleep infinity`` in a server image,
     a model-download Job or init container) gives no Server; if it holds GPUs it gives a
     ``Server(framework=None)`` with ``activity`` "idle"/"download"/"client", so GPU-resource rules still
-    see it. A KServe runtime is always a server (its command may be a debugging placeholder)."""
+    see it. A KServe runtime is always a server (its command may be a debugging placeholder), kept with
+    ``activity`` "idle" when that command only waits: probe rules read nothing of a server that never runs."""
     env = resolve_env(container, find_configmap)
     command, args, has_command = container_argv(container, env)
     argv = command + args
     shell = unwrap_shell(argv, env) if argv else None
     doing = activity(argv, shell, has_command)
-    if doing == "idle" and _runtime_part(container):
+    placeholder = doing == "idle" and _runtime_part(container)
+    if placeholder:
         doing = "serve"  # a KServe runtime is a server template, whatever its (debug) command does
     if doing != "serve":
         if container.gpus() <= 0:
@@ -529,7 +531,8 @@ def analyse(container: Container, find_configmap: Callable[[str], K8sObject | No
     if fw is None:
         if container.gpus() <= 0:
             return None
-        return Server(container, None, env, chosen, in_shell=in_shell)
+        doing = "idle" if placeholder else "serve"
+        return Server(container, None, env, chosen, in_shell=in_shell, activity=doing)
     if not entry.found and not entry.known:
         # ``command`` (or a shell) runs something that is not the server (a wrapper script): its
         # arguments are its own, and what it passes to the server is unknown.
@@ -559,6 +562,8 @@ def analyse(container: Container, find_configmap: Callable[[str], K8sObject | No
     server.argv_known = entry.known
     server.raw_tag = tag
     server.default_port = entry.default_port
+    if placeholder:
+        server.activity = "idle"
     return server
 
 
