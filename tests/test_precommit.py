@@ -165,7 +165,12 @@ def test_try_repo_fails_on_tgi_and_passes_on_a_clean_manifest(
 
 
 def test_try_repo_fix_hook_rewrites_the_file(hook_repo: Path, pre_commit_home: Path, tmp_path: Path) -> None:
-    text = (SEED / "tgi-deployment.yaml").read_text(encoding="utf-8")
+    text = (SEED / "tgi-deployment.yaml").read_text(encoding="utf-8").replace(
+        "            periodSeconds: 10\n          volumeMounts:",
+        "            periodSeconds: 10\n          livenessProbe: {httpGet: {path: /health, port: 8080}}\n"
+        "          volumeMounts:",
+        1,
+    )  # a short liveness probe: LLM001's startupProbe fix only extends it (safe)
     proj = _project(tmp_path, {"tgi-deployment.yaml": text})
     proc = _try_repo(hook_repo, pre_commit_home, proj, "llmlint-fix", "tgi-deployment.yaml")
     out = proc.stdout + proc.stderr

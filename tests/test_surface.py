@@ -18,7 +18,16 @@ from helpers import ROOT, SEED, cli, scan_json, subprocess_cli, write
 from llmlint import catalog
 from llmlint.docs import rule_page
 
-TGI = (SEED / "tgi-deployment.yaml").read_text(encoding="utf-8")
+# the seed's TGI with a short liveness probe beside its readiness probe, so that it has safe fixes
+TGI = (SEED / "tgi-deployment.yaml").read_text(encoding="utf-8").replace(
+    "            periodSeconds: 10\n          volumeMounts:", """            periodSeconds: 10
+          livenessProbe:  # a web-app liveness probe: LLM001's startupProbe fix is safe (it only extends)
+            httpGet:
+              path: /health
+              port: 8080
+            periodSeconds: 10
+          volumeMounts:""", 1
+)
 # PATH:LINE:COL: ID severity message
 LINE = re.compile(
     r"^(?P<path>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): (?P<id>LLM\d{3}) (?P<sev>error|warning|info) (?P<msg>\S.*)$"
