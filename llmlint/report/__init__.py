@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from llmlint.engine import ScanResult
@@ -11,26 +10,11 @@ from llmlint.model import Finding
 STDIN_NAME = "-"  # what every format calls standard input (text, json, github, sarif, junit)
 
 
-def _printable_impl() -> Callable[[str], str]:
-    """The security helper's :func:`llmlint.report.redact.printable` once it exists, else the walk's own."""
-    from llmlint.report import redact
-
-    fn: Callable[[str], str] | None = getattr(redact, "printable", None)
-    if fn is None:
-        from llmlint.sources import files
-
-        fn = files.printable
-    return fn
-
-
-_PRINTABLE: list[Callable[[str], str]] = []
-
-
 def printable(text: str) -> str:
     """``text`` from the input shown on one line: control characters and line breaks escaped."""
-    if not _PRINTABLE:
-        _PRINTABLE.append(_printable_impl())
-    return _PRINTABLE[0](text)
+    from llmlint.report.redact import printable as escaped
+
+    return escaped(text)
 
 
 def plural(n: int, noun: str) -> str:
